@@ -1,0 +1,91 @@
+// `perfloop bench`: the engine's speed as a ratio of a bare event loop's on
+// the same M/M/c model, measured in one run, and the full /checkout incident
+// with every signal. Reports figures; it never passes or fails on timings.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "sim/bare_loop.h"
+#include "sim/scenario_paths.h"
+#include "sim/scenario_plan.h"
+#include "sim/simulation.h"
+
+namespace perfloop::cli {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+struct EngineRun {
+  std::uint64_t requests = 0;
+  double wall_s = 0.0;
+  double simulated_s = 0.0;
+};
+
+EngineRun run_engine(const std::string& id, const ParamValues& params) {
+  const std::string path = find_scenario(id);
+  if (path.empty()) throw ScenarioError(id, 0, "", "scenario not found");
+  ScenarioScript script = ScenarioScript::load(path);
+  PlannedRun planned = plan_run(script, params, {}, 1);
+  Simulation sim(planned.plan);
+  const auto start = std::chrono::steady_clock::now();
+  sim.run();
+  return {sim.completed_requests(), seconds_since(start), ns_to_s(static_cast<double>(sim.duration()))};
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& options) {
+  try {
+    // The incident first, so the process's peak memory is its own.
+    const EngineRun incident = run_engine("checkout-inventory-payload", {});
+    const double incident_peak_mb = peak_rss_mb();
+
+    const double lambda = 900.0, mu = 100.0;
+    const int servers = 10;
+    auto start = std::chrono::steady_clock::now();
+    const BareLoopResult bare = run_bare_mmc(lambda, mu, servers, options.requests, 1);
+    const double bare_wall = seconds_since(start);
+    const EngineRun engine = run_engine(
+        "mmc", {{"lambda", lambda}, {"mu", mu}, {"c", servers}, {"requests", static_cast<double>(options.requests)}});
+
+    const double bare_rate = static_cast<double>(bare.requests) / bare_wall;
+    const double engine_rate = static_cast<double>(engine.requests) / engine.wall_s;
+    const double incident_rate = static_cast<double>(incident.requests) / incident.wall_s;
+    if (options.json) {
+      nlohmann::json out = {
+          {"mmc", {{"requests", options.requests}, {"bare_requests_per_s", bare_rate}, {"engine_requests_per_s", engine_rate},
+                   {"engine_over_bare", engine_rate / bare_rate}}},
+          {"checkout_incident", {{"simulated_s", incident.simulated_s}, {"requests", incident.requests},
+                                 {"wall_s", incident.wall_s}, {"requests_per_s", incident_rate},
+                                 {"over_bare", incident_rate / bare_rate}, {"peak_rss_mb", incident_peak_mb}}}};
+      std::cout << out.dump(2) << "\n";
+    } else {
+      std::printf("M/M/c (lambda %.0f/s, mu %.0f/s, c %d), %llu requests\n", lambda, mu, servers,
+                  static_cast<unsigned long long>(options.requests));
+      std::printf("  bare event loop      %12.0f requests/s  (mean latency %.2f ms)\n", bare_rate, bare.mean_latency_s * 1e3);
+      std::printf("  perfloop engine      %12.0f requests/s  = %.0f%% of the bare loop\n", engine_rate, 100 * engine_rate / bare_rate);
+      std::printf("/checkout incident, %.0f simulated s, every signal on\n", incident.simulated_s);
+      std::printf("  %llu requests in %.2f s = %.0f requests/s  = %.0f%% of the bare loop; peak memory %.0f MB\n",
+                  static_cast<unsigned long long>(incident.requests), incident.wall_s, incident_rate,
+                  100 * incident_rate / bare_rate, incident_peak_mb);
+    }
+  } catch (const ScenarioError& e) {
+    return fail(e.what());
+  }
+  return 0;
+}
+
+}  // namespace perfloop::cli

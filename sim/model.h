@@ -1,0 +1,184 @@
+// The model a scenario describes, as plain data. The scenario loader fills it
+// from Lua; the program compiler turns it into flat ops the engine executes.
+// Units are in the field names; every duration the engine uses is later
+// converted to integer nanoseconds.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace perfloop {
+
+// How a per-request quantity varies around its mean.
+struct Distribution {
+  enum class Kind { Fixed, Exponential, LogNormal };
+  Kind kind = Kind::Fixed;
+  double cv = 0.0;  // coefficient of variation, LogNormal only
+};
+
+// One unit of work inside a span, executed in order.
+struct Step {
+  enum class Kind {
+    Cpu,         // self CPU time in `frame`, optionally allocating
+    Wait,        // off-CPU wait (I/O, sleep) attributed to `frame`
+    Queries,     // N+1 round trips: count/batch × (cpu on frame + rtt wait)
+    Lock,        // critical section of hold_ms CPU under the named lock
+    Syscalls,    // count/batch calls × cost per call, CPU in kernel frame
+    Downstream,  // wait for a remote service, then decode its payload
+    Span,        // a child span (index into SpanSpec::children)
+  };
+  Kind kind = Kind::Cpu;
+  std::string frame;  // leaf frame the work is attributed to
+
+  // Cpu / Wait / Lock: mean milliseconds of the work and its variation.
+  double ms = 0.0;
+  Distribution dist;
+  // Bytes allocated by this step (Cpu, Queries per query, Downstream decode,
+  // Syscalls); drive mallocgc and scanobject CPU and GC cycles.
+  double alloc_kb = 0.0;
+
+  // Queries
+  double count = 0.0;   // round trips (or syscalls) per request before batching
+  double batch = 1.0;   // items per round trip / call; >= 1
+  double rtt_ms = 0.0;  // Queries and Downstream: network round trip
+  // Queries: CPU per round trip is `ms`; Syscalls: CPU per call is `ms`.
+
+  // Lock
+  std::string lock;  // lock name shared by every request that takes it
+
+  // Downstream
+  std::string service;           // remote service name
+  double remote_ms = 0.0;        // remote processing time, fixed part
+  double remote_ms_per_kb = 0.0; // remote processing and transfer per payload KB
+  double payload_kb = 0.0;       // response body size
+  double decode_ms_per_kb = 0.0; // local CPU to decode per KB (frame `frame`)
+  double decode_alloc_per_kb = 0.0;  // KB allocated per KB decoded
+  double error_prob = 0.0;       // probability the call fails (request errors)
+
+  // Sized steps scale their size-proportional part (Cpu/Wait/Lock: ms;
+  // Downstream: payload, remote_ms_per_kb time and decoding; allocation) by
+  // the request's size factor, e.g. how many items a cart holds.
+  bool sized = false;
+
+  // Span
+  int child = -1;
+};
+
+struct SpanSpec {
+  std::string name;
+  std::string frame;  // code frame of this span, pushed on the stack (optional)
+  std::vector<Step> steps;
+  std::vector<SpanSpec> children;  // referenced by Step::child
+};
+
+// What the browser does for a route whose page calls this endpoint.
+struct ClientSpec {
+  bool enabled = false;
+  std::string route;
+  double bundle_kb = 0.0;
+  double bandwidth_mbps = 10.0;  // median user bandwidth (lognormal across users)
+  double ttfb_ms = 100.0;        // document first byte from the CDN
+  double parse_compile_ms_per_kb = 0.05;
+  double execute_ms = 50.0;
+  double device_cv = 0.5;        // spread of device speed across users
+  double inp_handler_ms = 40.0;  // event handler work for interactions
+};
+
+struct EndpointSpec {
+  std::string name;     // "/checkout"
+  double share = 1.0;   // fraction of traffic (normalised over endpoints)
+  double timeout_ms = 5000.0;
+  // Spread of request sizes: each request draws a log-normal size factor with
+  // mean 1 and this coefficient of variation (0: every request the same).
+  double size_cv = 0.0;
+  double size_max = 1e9;  // largest size factor (carts have an item limit)
+  SpanSpec root;
+  ClientSpec client;
+};
+
+struct GcSpec {
+  bool enabled = true;
+  double gogc = 100.0;             // heap growth percentage before a cycle
+  double live_heap_mb = 64.0;      // live heap the collector must mark
+  double malloc_ns_per_kb = 200.0; // runtime.mallocgc CPU per KB allocated
+  double scan_ns_per_kb = 400.0;   // runtime.scanobject CPU per KB allocated at GOGC=100
+  double stw_pause_ms = 0.5;       // stop-the-world pause per cycle
+};
+
+struct LoadPoint {
+  double t_s = 0.0;
+  double factor = 1.0;
+};
+
+struct LoadSpec {
+  double rps = 100.0;              // mean arrivals per second across endpoints
+  std::vector<LoadPoint> curve;    // piecewise-linear rate factor over time
+};
+
+struct SloAlertSpec {
+  std::string name;
+  double burn_rate = 10.0;
+  double short_window_s = 300.0;
+  double long_window_s = 1800.0;
+};
+
+struct SloSpec {
+  std::string endpoint;            // empty: no SLO
+  double threshold_ms = 500.0;     // a request slower than this is "bad"
+  double objective = 0.99;         // share of good requests promised
+  std::vector<SloAlertSpec> alerts;
+};
+
+struct ServiceSpec {
+  std::string name = "service";
+  std::string root_frame;  // outermost frame of every request stack
+  int cores = 4;
+  int workers = 64;        // requests served at once; the rest queue FIFO
+  int queue_limit = 10000; // beyond this a request is rejected at once
+  GcSpec gc;
+};
+
+// Everything the engine needs to run one configuration of the service.
+// A timeline event or a fix produces another ModelSpec (same names).
+struct ModelSpec {
+  ServiceSpec service;
+  LoadSpec load;
+  SloSpec slo;
+  std::vector<EndpointSpec> endpoints;
+  double trace_sample_rate = 0.001;  // head-based sampling of traces
+  double profile_hz = 100.0;         // CPU samples per CPU-second
+};
+
+using ParamValues = std::map<std::string, double>;
+
+// A scheduled change: at `at_s` the model switches to `model` (built from the
+// params after `set` was applied) and, if `phase` is non-empty, a phase starts.
+struct TimelineEvent {
+  double at_s = 0.0;
+  std::string phase;
+  std::string kind;     // deploy, config, fix, load
+  std::string service;  // which service changed
+  std::string text;     // one-line diff shown in the deploy log
+  ParamValues set;
+};
+
+struct FixSpec {
+  std::string id;
+  std::string title;
+  std::string phase = "after_fix";
+  std::string text;
+  ParamValues set;
+};
+
+struct ParamSpec {
+  std::string name;
+  double default_value = 0.0;
+  double min = -1e300;
+  double max = 1e300;
+  std::string unit;
+  std::string description;
+};
+
+}  // namespace perfloop

@@ -1,0 +1,73 @@
+// Summaries of a finished run: per phase and endpoint figures, profiles by
+// frame, traces next to their baseline; as JSON (the CLI's schema, see the
+// README) and as a terminal summary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/scenario_plan.h"
+#include "sim/simulation.h"
+
+namespace perfloop {
+
+struct FrameShare {
+  std::string frame;
+  double self_pct = 0.0;
+};
+
+struct SpanSummary {
+  std::string name;
+  double mean_ms = 0.0;
+  double p99_ms = 0.0;
+};
+
+struct EndpointSummary {
+  std::string name;
+  std::uint64_t requests = 0;
+  double rps = 0.0;
+  double mean_ms = 0.0, p50_ms = 0.0, p90_ms = 0.0, p99_ms = 0.0, max_ms = 0.0;
+  double error_rate = 0.0;
+  double slo_burn_rate = 0.0;  // only for the SLO endpoint
+  double queries_per_request = 0.0;
+  double payload_kb_p99 = 0.0;
+  bool has_rum = false;
+  double lcp_p75_ms = 0.0, inp_p75_ms = 0.0;
+  std::vector<SpanSummary> spans;
+  std::vector<FrameShare> profile_cpu;  // leaf frames by share of CPU samples
+};
+
+struct PhaseSummary {
+  std::string name;
+  double start_s = 0.0, end_s = 0.0;
+  double cpu_utilisation = 0.0;
+  double gc_cpu_pct = 0.0;
+  double alloc_mb_per_s = 0.0;
+  double gc_cycles_per_s = 0.0;
+  std::vector<EndpointSummary> endpoints;
+  const EndpointSummary* endpoint(const std::string& name) const;
+};
+
+// Leaf-frame shares of a profile cell set, largest first.
+std::vector<FrameShare> cpu_by_frame(const Symbols& symbols, const Profile& profile, std::size_t endpoint);
+
+std::vector<PhaseSummary> summarise_phases(const Simulation& sim, const SloSpec& slo);
+
+struct ReportOptions {
+  bool windows = false;  // include per-window metrics
+  int traces = 0;        // include this many slowest traces per phase and endpoint
+};
+
+struct RunInfo {
+  std::string scenario;
+  std::string title;
+  const PlannedRun* planned = nullptr;
+  double wall_s = 0.0;
+};
+
+nlohmann::json report_json(const Simulation& sim, const RunInfo& info, const ReportOptions& options);
+std::string report_text(const Simulation& sim, const RunInfo& info);
+
+}  // namespace perfloop

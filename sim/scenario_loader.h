@@ -1,0 +1,74 @@
+// Reads a scenario script in the Lua sandbox and turns what it returns into
+// plain model data. Lua never runs during a simulation: every configuration
+// the timeline and the fixes need is built up front by calling build(p).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/model.h"
+
+namespace perfloop {
+
+// A broken scenario. what() is one line: "file:line: field.path: message"
+// (line and field omitted where unknown).
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(std::string file, int line, std::string field, const std::string& message);
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  const std::string& field() const { return field_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string file_;
+  int line_;
+  std::string field_;
+  std::string message_;
+};
+
+// What build(p) returned for one set of parameter values.
+struct ScenarioBuild {
+  ModelSpec model;
+  double duration_s = 600.0;
+  double fix_at_s = -1.0;              // when a fix chosen with --fix lands; <0: at 2/3 of duration
+  std::string first_phase = "baseline";
+  std::vector<TimelineEvent> timeline; // sorted by at_s
+  std::vector<FixSpec> fixes;          // sorted by id
+};
+
+class LuaSandbox;
+
+class ScenarioScript {
+ public:
+  // Runs the file in a fresh sandbox; throws ScenarioError.
+  static ScenarioScript load(const std::string& path);
+  ~ScenarioScript();
+  ScenarioScript(ScenarioScript&&) noexcept;
+  ScenarioScript& operator=(ScenarioScript&&) noexcept;
+
+  const std::string& id() const { return id_; }
+  const std::string& title() const { return title_; }
+  const std::string& file() const { return file_; }
+  const std::vector<ParamSpec>& params() const { return params_; }
+
+  // Defaults with overrides applied; throws ScenarioError naming an unknown
+  // parameter or a value outside its range.
+  ParamValues resolve(const ParamValues& overrides) const;
+
+  // Calls build(p) in the sandbox and validates the result; throws ScenarioError.
+  ScenarioBuild build(const ParamValues& values);
+
+ private:
+  ScenarioScript() = default;
+  std::unique_ptr<LuaSandbox> sandbox_;
+  int build_ref_ = -1;  // registry reference to the build function
+  std::string id_;
+  std::string title_;
+  std::string file_;
+  std::vector<ParamSpec> params_;
+};
+
+}  // namespace perfloop

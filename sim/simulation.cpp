@@ -1,0 +1,572 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace perfloop {
+
+namespace {
+
+// Durations and sizes are non-negative, so rounding needs no sign handling.
+inline std::int64_t round_positive(double x) { return static_cast<std::int64_t>(x + 0.5); }
+
+// Beyond this nesting a queued request is started through the event queue
+// instead of directly, so a run of zero-work requests cannot recurse deeply.
+constexpr int kMaxStartDepth = 8;
+
+std::size_t slots_needed(const CompiledModel& model) {
+  const auto n = static_cast<std::size_t>(model.service.workers) + static_cast<std::size_t>(model.service.queue_limit);
+  return std::min<std::size_t>(n, std::size_t{1} << 22);
+}
+
+bool same_load(const LoadSpec& a, const LoadSpec& b) {
+  if (a.rps != b.rps || a.curve.size() != b.curve.size()) return false;
+  for (std::size_t i = 0; i < a.curve.size(); ++i)
+    if (a.curve[i].t_s != b.curve[i].t_s || a.curve[i].factor != b.curve[i].factor) return false;
+  return true;
+}
+
+}  // namespace
+
+Simulation::Simulation(const RunPlan& plan)
+    : seed_(plan.seed),
+      duration_(plan.duration),
+      window_(plan.window),
+      slowest_per_window_(plan.slowest_traces_per_window) {
+  if (plan.models.empty()) throw std::invalid_argument("the run plan has no model");
+  if (duration_ <= 0 || window_ <= 0) throw std::invalid_argument("duration and window must be positive");
+  for (const auto& model : plan.models) models_.push_back(compile_model(model, symbols_, locks_));
+  stages_ = plan.stages;
+  for (const auto& stage : stages_)
+    if (stage.model < 0 || stage.model >= static_cast<int>(models_.size()))
+      throw std::invalid_argument("a stage names a model that does not exist");
+
+  request_stream_ = RngStream(seed_, "requests");
+  profile_stream_ = RngStream(seed_, "profile");
+  arrival_sequence_ = RngSequence(RngStream(seed_, "arrivals"));
+
+  std::size_t slots = 0;
+  for (const auto& model : models_) slots = std::max(slots, slots_needed(*model));
+  requests_.resize(slots);
+  free_slots_.reserve(slots);
+  for (std::size_t i = slots; i-- > 0;) free_slots_.push_back(static_cast<std::int32_t>(i));
+  cpu_.reset(models_[0]->service.cores, slots);
+  finished_jobs_.reserve(slots);
+  lock_state_.resize(locks_.names.size());
+  recorder_.begin(symbols_, plan.first_phase, window_);
+  slow_traces_.resize(symbols_.endpoints().size());
+  events_.reserve(slots + 64);
+
+  const auto period = static_cast<double>(models_[0]->profile_period_ns);
+  next_sample_at_ns_ = profile_stream_.uniform(~0ULL) * period;
+  events_.push({std::min(window_, duration_), 0, EventKind::WindowClose});
+  for (std::size_t i = 0; i < stages_.size(); ++i)
+    events_.push({stages_[i].at, static_cast<std::uint32_t>(i), EventKind::Stage});
+  schedule_next_arrival();
+}
+
+void Simulation::add_stage(Stage stage, const ModelSpec& model) {
+  if (stage.at < now_) throw std::invalid_argument("a stage cannot be added in the past");
+  models_.push_back(compile_model(model, symbols_, locks_));
+  stage.model = static_cast<int>(models_.size()) - 1;
+  recorder_.grow(symbols_);
+  slow_traces_.resize(symbols_.endpoints().size());
+  lock_state_.resize(locks_.names.size());
+  const std::size_t slots = slots_needed(*models_.back());
+  if (slots > requests_.size()) {
+    const std::size_t old = requests_.size();
+    requests_.resize(slots);
+    for (std::size_t i = slots; i-- > old;) free_slots_.insert(free_slots_.begin(), static_cast<std::int32_t>(i));
+    cpu_.grow(slots);
+  }
+  stages_.push_back(std::move(stage));
+  events_.push({stages_.back().at, static_cast<std::uint32_t>(stages_.size() - 1), EventKind::Stage});
+}
+
+void Simulation::run_until(SimTime t) {
+  t = std::min(t, duration_);
+  while (!events_.empty() && events_.top().time <= t) handle(events_.pop());
+  if (t > now_) now_ = t;
+  if (now_ >= duration_ && recorder_.phases().back().end < duration_) {
+    advance_cpu();
+    recorder_.finish(duration_, models_[current_model_]->service.cores);
+  }
+}
+
+void Simulation::handle(const Event& e) {
+  now_ = e.time;
+  switch (e.kind) {
+    case EventKind::Arrival:
+      if (e.slot == arrival_generation_) on_arrival();
+      break;
+    case EventKind::OpDone: {
+      Request& r = requests_[e.slot];
+      if (r.wait_stack != kNoStack) recorder_.on_wait(r.endpoint, r.wait_stack, now_ - r.wait_start, r.waiting_mutex);
+      r.waiting_mutex = false;
+      run_ops(static_cast<std::int32_t>(e.slot));
+      break;
+    }
+    case EventKind::Start:
+      --workers_busy_;  // start_request takes the worker reserved for it again
+      start_request(static_cast<std::int32_t>(e.slot));
+      break;
+    case EventKind::CpuNext:
+      on_cpu_next(e.slot);
+      break;
+    case EventKind::GcPauseEnd:
+      advance_cpu();
+      cpu_.set_stopped(false);
+      reschedule_cpu();
+      break;
+    case EventKind::Stage:
+      apply_stage(e.slot);
+      break;
+    case EventKind::WindowClose: {
+      advance_cpu();
+      flush_traces();
+      const WindowStats& window = recorder_.close_window(now_, models_[current_model_]->service.cores, *models_[current_model_]);
+      if (listener_) listener_->on_window(*this, window);
+      if (now_ < duration_) events_.push({std::min(now_ + window_, duration_), 0, EventKind::WindowClose});
+      break;
+    }
+  }
+}
+
+// Arrivals ---------------------------------------------------------------
+
+// Non-homogeneous Poisson arrivals by thinning: candidates at the peak rate,
+// each kept with probability rate(t) / peak.
+void Simulation::schedule_next_arrival() {
+  const CompiledModel& model = *models_[current_model_];
+  if (model.max_rate_per_ns <= 0.0) return;
+  const double mean_gap = 1.0 / model.max_rate_per_ns;
+  double peak_factor = 1.0;
+  if (!model.load.curve.empty()) {
+    peak_factor = 0.0;
+    for (const auto& p : model.load.curve) peak_factor = std::max(peak_factor, p.factor);
+  }
+  SimTime t = next_arrival_;
+  for (;;) {
+    t += round_positive(arrival_sequence_.exponential(mean_gap));
+    if (t > duration_) return;
+    const double keep = model.rate_factor(ns_to_s(static_cast<double>(t))) / peak_factor;
+    if (keep >= 1.0 || arrival_sequence_.uniform() < keep) break;
+  }
+  next_arrival_ = t;
+  events_.push({t, arrival_generation_, EventKind::Arrival});
+}
+
+void Simulation::on_arrival() {
+  const std::uint64_t id = arrivals_++;
+  recorder_.on_arrival();
+  schedule_next_arrival();
+  const CompiledModel& model = *models_[current_model_];
+
+  const RngStream rng = request_stream_.child(id);
+  const double pick = rng.uniform(1);
+  std::size_t ep = 0;
+  while (ep + 1 < model.share_cdf.size() && pick >= model.share_cdf[ep]) ++ep;
+  while (ep > 0 && model.endpoints[ep].ops.empty()) --ep;
+  const EndpointProgram& program = model.endpoints[ep];
+
+  if (free_slots_.empty() || (workers_busy_ >= model.service.workers && worker_queue_.length >= model.service.queue_limit)) {
+    CompletedRequest rejected;
+    rejected.endpoint = static_cast<int>(ep);
+    rejected.phase = recorder_.phase();
+    rejected.error = true;
+    rejected.reason = FailReason::Rejected;
+    recorder_.on_complete(rejected);
+    return;
+  }
+  const std::int32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  Request& r = requests_[slot];
+  r = Request{};
+  r.id = id;
+  r.rng = rng;
+  r.program = &program;
+  r.arrival = now_;
+  r.endpoint = static_cast<std::int16_t>(ep);
+  r.phase = static_cast<std::int16_t>(recorder_.phase());
+  r.traced = model.trace_sample_rate > 0.0 && rng.uniform(2) < model.trace_sample_rate;
+  r.size = program.size_cv > 0.0 ? std::min(program.size_max, rng.lognormal(1.0, program.size_cv, 3)) : 1.0;
+
+  if (workers_busy_ < model.service.workers) {
+    start_request(slot);
+  } else {
+    push_back(worker_queue_, requests_, slot);
+  }
+}
+
+void Simulation::start_request(std::int32_t slot) {
+  ++workers_busy_;
+  Request& r = requests_[slot];
+  r.service_start = now_;
+  r.pc = 0;
+  run_ops(slot);
+}
+
+// Ops ----------------------------------------------------------------------
+
+double Simulation::op_factor(const Request& r, const Op& op) const {
+  switch (op.dist) {
+    case Distribution::Kind::Fixed: return 1.0;
+    case Distribution::Kind::Exponential: return r.rng.exponential(1.0, op.uid, r.loop_iter * 4ULL);
+    case Distribution::Kind::LogNormal: return r.rng.lognormal_shaped(op.shape.mu, op.shape.sigma, op.uid, r.loop_iter * 4ULL);
+  }
+  return 1.0;
+}
+
+void Simulation::run_ops(std::int32_t slot) {
+  Request& r = requests_[slot];
+  const std::vector<Op>& ops = r.program->ops;
+  const auto count = static_cast<std::int32_t>(ops.size());
+  while (r.pc < count) {
+    const Op& op = ops[r.pc];
+    switch (op.kind) {
+      case OpKind::SpanEnter:
+        r.span_start[op.span] = now_;
+        ++r.pc;
+        break;
+      case OpKind::SpanExit:
+        r.span_duration[op.span] = now_ - r.span_start[op.span];
+        r.spans_seen |= 1u << op.span;
+        ++r.pc;
+        break;
+      case OpKind::Cpu:
+        ++r.pc;
+        r.queries += op.counts_as_query;
+        r.syscalls += static_cast<std::uint32_t>(op.syscalls);
+        if (op.mean_ns == 0 && op.sized_ns == 0 && op.alloc_bytes == 0) break;
+        submit_cpu(slot, op);
+        return;
+      case OpKind::Wait:
+      case OpKind::Downstream: {
+        ++r.pc;
+        if (op.kind == OpKind::Downstream) {
+          r.payload_bytes += op.sized ? round_positive(static_cast<double>(op.payload_bytes) * r.size) : op.payload_bytes;
+          if (op.error_prob > 0.0 && r.rng.uniform(op.uid, r.loop_iter * 4ULL + 1) < op.error_prob) {
+            r.error = true;
+            r.downstream_failed = true;
+          }
+        }
+        const auto d = round_positive(op_ns(r, op, op_factor(r, op)));
+        if (d <= 0) break;
+        r.wait_start = now_;
+        r.wait_stack = op.stack;
+        events_.push({now_ + d, static_cast<std::uint32_t>(slot), EventKind::OpDone});
+        return;
+      }
+      case OpKind::LoopBegin: {
+        auto whole = static_cast<std::int32_t>(op.loop_count);
+        const double fraction = op.loop_count - whole;
+        if (fraction > 0.0 && r.rng.uniform(op.uid, 7) < fraction) ++whole;
+        if (whole <= 0) {
+          r.pc = op.jump + 1;
+        } else {
+          r.loop_left = whole;
+          r.loop_iter = 0;
+          ++r.pc;
+        }
+        break;
+      }
+      case OpKind::LoopEnd:
+        ++r.loop_iter;
+        if (--r.loop_left > 0) {
+          r.pc = op.jump;
+        } else {
+          r.loop_iter = 0;
+          ++r.pc;
+        }
+        break;
+      case OpKind::LockAcquire: {
+        Lock& lock = lock_state_[op.lock];
+        ++r.pc;
+        if (lock.holder < 0) {
+          lock.holder = slot;
+          break;
+        }
+        r.wait_start = now_;
+        r.wait_stack = op.stack;
+        r.waiting_mutex = true;
+        r.next_waiter = -1;
+        if (lock.tail >= 0) requests_[lock.tail].next_waiter = slot; else lock.head = slot;
+        lock.tail = slot;
+        return;
+      }
+      case OpKind::LockRelease: {
+        Lock& lock = lock_state_[op.lock];
+        ++r.pc;
+        const std::int32_t next = lock.head;
+        lock.holder = next;
+        if (next >= 0) {
+          lock.head = requests_[next].next_waiter;
+          if (lock.head < 0) lock.tail = -1;
+          events_.push({now_, static_cast<std::uint32_t>(next), EventKind::OpDone});
+        }
+        break;
+      }
+    }
+  }
+  complete(slot);
+}
+
+// CPU ----------------------------------------------------------------------
+
+void Simulation::submit_cpu(std::int32_t slot, const Op& op) {
+  Request& r = requests_[slot];
+  const double f = op_factor(r, op);
+  const double alloc_f = op.sized ? f * r.size : f;  // allocation follows the work's size
+  const SimTime self = round_positive(op_ns(r, op, f));
+  const SimTime malloc = round_positive(static_cast<double>(op.malloc_ns) * alloc_f);
+  const SimTime scan = round_positive(static_cast<double>(op.scan_ns) * alloc_f);
+  const std::int64_t alloc = round_positive(static_cast<double>(op.alloc_bytes) * alloc_f);
+  recorder_.on_cpu_work(r.endpoint, op.stack, self);
+  if (alloc > 0 && op.malloc_stack != kNoStack) recorder_.on_gc_work(r.endpoint, op, malloc, scan, alloc);
+  r.segment_end[0] = static_cast<double>(self);
+  r.segment_end[1] = static_cast<double>(self + malloc);
+  r.segment_end[2] = static_cast<double>(self + malloc + scan);
+  r.segment_stack[0] = op.stack;
+  r.segment_stack[1] = op.malloc_stack != kNoStack ? op.malloc_stack : op.stack;
+  r.segment_stack[2] = op.scan_stack != kNoStack ? op.scan_stack : op.stack;
+  const double demand = std::max(1.0, r.segment_end[2]);
+
+  advance_cpu();
+  cpu_.submit(static_cast<std::uint32_t>(slot), demand);
+  reschedule_cpu();
+
+  const CompiledModel& model = *models_[current_model_];
+  if (model.gc_trigger_bytes > 0 && alloc > 0) {
+    alloc_since_gc_ += alloc;
+    if (alloc_since_gc_ >= model.gc_trigger_bytes) {
+      alloc_since_gc_ %= model.gc_trigger_bytes;
+      start_gc_pause();
+    }
+  }
+}
+
+// Brings the CPU up to now: accounts busy time and takes the profile samples
+// that fell due. A sample lands on a uniformly chosen runnable job (all
+// progress at the same rate under processor sharing) and is charged to the
+// part of that job's work it was executing at that instant.
+void Simulation::advance_cpu() {
+  const CpuScheduler::Interval iv = cpu_.advance(now_);
+  if (iv.to <= iv.from) return;
+  const SimTime dt = iv.to - iv.from;
+  recorder_.on_cpu_interval(iv.busy_cores, dt);
+  if (iv.busy_cores == 0) return;
+  const double busy = static_cast<double>(iv.busy_cores);
+  const double end_clock = cpu_clock_ns_ + busy * static_cast<double>(dt);
+  const auto period = static_cast<double>(models_[current_model_]->profile_period_ns);
+  const auto runnable = static_cast<std::size_t>(cpu_.runnable());
+  while (next_sample_at_ns_ < end_clock) {
+    const double offset = (next_sample_at_ns_ - cpu_clock_ns_) / busy;
+    const double v = iv.v_from + iv.rate * offset;
+    auto pick = static_cast<std::size_t>(profile_stream_.uniform(samples_taken_++) * static_cast<double>(runnable));
+    if (pick >= runnable) pick = runnable - 1;
+    const std::uint32_t job = cpu_.active_job(pick);
+    const Request& r = requests_[job];
+    const double progress = v - cpu_.job_start(job);
+    const int part = progress < r.segment_end[0] ? 0 : (progress < r.segment_end[1] ? 1 : 2);
+    recorder_.on_cpu_sample(r.endpoint, r.segment_stack[part]);
+    next_sample_at_ns_ += period;
+  }
+  cpu_clock_ns_ = end_clock;
+}
+
+void Simulation::reschedule_cpu() {
+  const SimTime next = cpu_.next_completion();
+  if (next == cpu_scheduled_at_) return;
+  ++cpu_generation_;
+  cpu_scheduled_at_ = next;
+  if (next >= 0) events_.push({next, cpu_generation_, EventKind::CpuNext});
+}
+
+void Simulation::on_cpu_next(std::uint32_t generation) {
+  if (generation != cpu_generation_) return;
+  cpu_scheduled_at_ = -1;
+  advance_cpu();
+  finished_jobs_.clear();
+  cpu_.collect_finished(finished_jobs_);
+  reschedule_cpu();
+  // run_ops may submit new jobs but never touches finished_jobs_.
+  for (std::size_t i = 0; i < finished_jobs_.size(); ++i) run_ops(static_cast<std::int32_t>(finished_jobs_[i]));
+}
+
+void Simulation::start_gc_pause() {
+  const CompiledModel& model = *models_[current_model_];
+  recorder_.on_gc_cycle(model.stw_pause_ns);
+  if (model.stw_pause_ns <= 0 || cpu_.stopped()) return;
+  advance_cpu();
+  cpu_.set_stopped(true);
+  reschedule_cpu();
+  events_.push({now_ + model.stw_pause_ns, 0, EventKind::GcPauseEnd});
+}
+
+// Completion -----------------------------------------------------------------
+
+void Simulation::compute_rum(const Request& r, CompletedRequest& out) const {
+  const ClientSpec& c = r.program->client.spec;
+  const double bandwidth_mbps = r.rng.lognormal(c.bandwidth_mbps, 0.6, 0x40);
+  const double device = r.rng.lognormal(1.0, c.device_cv, 0x41);
+  const double ttfb_ms = r.rng.lognormal(c.ttfb_ms, 0.3, 0x42);
+  const double download_ms = c.bundle_kb * 8.0 / bandwidth_mbps;  // 1 Mbit/s moves 1 kbit per ms
+  const double main_thread_ms = (c.parse_compile_ms_per_kb * c.bundle_kb + c.execute_ms) * device;
+  out.has_rum = true;
+  out.lcp = ms_to_ns(ttfb_ms + download_ms + main_thread_ms);
+  out.inp = ms_to_ns(c.inp_handler_ms * device + r.rng.exponential(8.0, 0x43));
+}
+
+void Simulation::complete(std::int32_t slot) {
+  Request& r = requests_[slot];
+  const SimTime latency = now_ - r.arrival;
+  const bool timed_out = latency > r.program->timeout_ns;
+  CompletedRequest done;
+  done.endpoint = r.endpoint;
+  done.phase = r.phase;
+  done.latency = latency;
+  done.error = r.error || timed_out;
+  const CompiledModel& model = *models_[current_model_];
+  done.slo_bad = done.error || (r.endpoint == model.slo_endpoint && latency > ms_to_ns(model.slo.threshold_ms));
+  done.reason = timed_out ? FailReason::Timeout : FailReason::Downstream;
+  done.queries = r.queries;
+  done.syscalls = r.syscalls;
+  done.payload_bytes = r.payload_bytes;
+  done.spans_seen = r.spans_seen;
+  done.span_duration = r.span_duration;
+  if (r.program->client.enabled) compute_rum(r, done);
+  recorder_.on_complete(done);
+  record_trace(r, latency);
+  release_slot(slot);
+  release_worker();
+}
+
+void Simulation::fail_without_service(std::int32_t slot, FailReason reason) {
+  const Request& r = requests_[slot];
+  CompletedRequest failed;
+  failed.endpoint = r.endpoint;
+  failed.phase = r.phase;
+  failed.latency = now_ - r.arrival;
+  failed.error = true;
+  failed.reason = reason;
+  recorder_.on_complete(failed);
+  release_slot(slot);
+}
+
+void Simulation::release_slot(std::int32_t slot) { free_slots_.push_back(slot); }
+
+void Simulation::release_worker() {
+  --workers_busy_;
+  const CompiledModel& model = *models_[current_model_];
+  while (workers_busy_ < model.service.workers && worker_queue_.length > 0) {
+    const std::int32_t next = pop_front(worker_queue_, requests_);
+    const Request& q = requests_[next];
+    if (now_ - q.arrival > q.program->timeout_ns) {
+      fail_without_service(next, FailReason::Timeout);
+      continue;
+    }
+    if (start_depth_ >= kMaxStartDepth) {
+      ++workers_busy_;  // reserved now; the Start event begins the work
+      events_.push({now_, static_cast<std::uint32_t>(next), EventKind::Start});
+      continue;
+    }
+    ++start_depth_;
+    start_request(next);
+    --start_depth_;
+  }
+}
+
+void Simulation::push_back(FifoQueue& q, std::vector<Request>& requests, std::int32_t slot) {
+  requests[slot].next_waiter = -1;
+  if (q.tail >= 0) requests[q.tail].next_waiter = slot; else q.head = slot;
+  q.tail = slot;
+  ++q.length;
+}
+
+std::int32_t Simulation::pop_front(FifoQueue& q, std::vector<Request>& requests) {
+  const std::int32_t slot = q.head;
+  q.head = requests[slot].next_waiter;
+  if (q.head < 0) q.tail = -1;
+  --q.length;
+  return slot;
+}
+
+// Traces ---------------------------------------------------------------------
+
+void Simulation::record_trace(const Request& r, SimTime latency) {
+  auto fill = [&](Trace& t, bool tail) {
+    t.trace_id = r.rng.key();
+    t.endpoint = r.endpoint;
+    t.phase = r.phase;
+    t.start = r.arrival;
+    t.duration = latency;
+    t.queued = r.service_start - r.arrival;
+    t.error = r.error || latency > r.program->timeout_ns;
+    t.tail_sampled = tail;
+    t.spans.clear();
+    const auto& infos = symbols_.endpoints()[r.endpoint].spans;
+    for (std::uint32_t bits = r.spans_seen; bits != 0; bits &= bits - 1) {
+      const int span = __builtin_ctz(bits);
+      t.spans.push_back({static_cast<std::int16_t>(span), static_cast<std::int16_t>(infos[span].parent),
+                         r.span_start[span] - r.arrival, r.span_duration[span]});
+    }
+    std::sort(t.spans.begin(), t.spans.end(), [](const TraceSpan& a, const TraceSpan& b) {
+      return a.start_offset != b.start_offset ? a.start_offset < b.start_offset : a.span < b.span;
+    });
+  };
+  if (r.traced) {
+    traces_.emplace_back();
+    fill(traces_.back(), false);
+    return;
+  }
+  if (slowest_per_window_ <= 0) return;
+  auto& kept = slow_traces_[r.endpoint].kept;
+  if (static_cast<int>(kept.size()) < slowest_per_window_) {
+    kept.emplace_back();
+    fill(kept.back(), true);
+    return;
+  }
+  auto fastest = std::min_element(kept.begin(), kept.end(),
+                                  [](const Trace& a, const Trace& b) { return a.duration < b.duration; });
+  if (latency > fastest->duration) fill(*fastest, true);
+}
+
+void Simulation::flush_traces() {
+  for (auto& slow : slow_traces_) {
+    std::sort(slow.kept.begin(), slow.kept.end(), [](const Trace& a, const Trace& b) { return a.start < b.start; });
+    for (auto& t : slow.kept) traces_.push_back(t);
+    slow.kept.clear();
+  }
+}
+
+// Stages -----------------------------------------------------------------------
+
+void Simulation::apply_stage(std::uint32_t index) {
+  const Stage stage = stages_[index];
+  advance_cpu();
+  const int cores = models_[current_model_]->service.cores;
+  if (!stage.kind.empty() || !stage.text.empty()) recorder_.log(now_, stage.kind, stage.service, stage.text);
+  if (!stage.phase.empty()) recorder_.start_phase(stage.phase, now_, cores);
+  switch_model(stage.model);
+}
+
+void Simulation::switch_model(int model_index) {
+  const CompiledModel& before = *models_[current_model_];
+  current_model_ = model_index;
+  const CompiledModel& after = *models_[current_model_];
+  cpu_.set_cores(after.service.cores);
+  reschedule_cpu();
+  if (!same_load(before.load, after.load)) {
+    ++arrival_generation_;
+    next_arrival_ = now_;
+    schedule_next_arrival();
+  }
+  // More workers: start whoever is queued.
+  while (workers_busy_ < after.service.workers && worker_queue_.length > 0) {
+    const std::int32_t next = pop_front(worker_queue_, requests_);
+    start_request(next);
+  }
+}
+
+}  // namespace perfloop

@@ -1,0 +1,89 @@
+// The CLI as a user meets it: exit codes and one-line errors for bad input,
+// and the JSON schema the README documents.
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+using nlohmann::json;
+
+namespace {
+
+struct CommandResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+CommandResult run_cli(const std::string& args) {
+  const std::string err_file = "/tmp/perfloop-cli-test-stderr.txt";
+  const std::string command = std::string(PERFLOOP_BINARY) + " " + args + " 2>" + err_file;
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  result.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("simulate --json prints the documented schema", "[cli]") {
+  const auto r = run_cli("simulate mmc --param requests=20000 --seed 5 --json");
+  REQUIRE(r.status == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["scenario"] == "mmc");
+  CHECK(j["seed"] == 5);
+  CHECK(j["params"]["requests"] == 20000.0);
+  REQUIRE(j["phases"].size() == 1);
+  const auto& p = j["phases"][0];
+  CHECK(p["name"] == "steady");
+  for (const char* key : {"requests", "rps", "mean_ms", "p50_ms", "p99_ms", "error_rate", "lcp_p75_ms", "spans", "profile_cpu"})
+    CHECK(p["endpoints"]["/work"].contains(key));
+  CHECK(p["endpoints"]["/work"]["profile_cpu"][0]["frame"] == "work");
+  CHECK(j["events"].is_array());
+  CHECK(j["perf"]["requests"].get<double>() > 15000);
+}
+
+TEST_CASE("the readable summary names phases, percentiles and events", "[cli]") {
+  const auto r = run_cli("simulate checkout-inventory-payload --param duration_s=900 --param deploy_at_s=300 --fix rollback "
+                         "--param fix_at_s=600");
+  REQUIRE(r.status == 0);
+  for (const char* text : {"== baseline", "== incident", "== after_fix", "/checkout", "p99", "deploy", "inventory-service"})
+    CHECK(r.out.find(text) != std::string::npos);
+}
+
+TEST_CASE("bad input exits 2 with one line naming the problem", "[cli]") {
+  struct Case {
+    const char* args;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"simulate mmc --param nope=1", "nope"},
+      {"simulate mmc --param lambda=abc", "lambda"},
+      {"simulate mmc --param lambda", "NAME=VALUE"},
+      {"simulate mmc --param lambda=-5", "lambda"},
+      {"simulate mmc --fix nope", "unknown fix 'nope'"},
+      {"simulate no-such-scenario", "no-such-scenario"},
+      {"simulate", "scenario"},
+      {"simulate mmc --seed -1", "seed"},
+      {"frobnicate", "frobnicate"},
+      {"simulate tests/scenarios/cli_syntax_error.lua", "cli_syntax_error.lua:3:"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_cli(c.args);
+    INFO(c.args << " -> status " << r.status << ", stderr: " << r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find(c.expect) != std::string::npos);
+    CHECK(r.err.rfind("perfloop: ", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}

@@ -1,0 +1,272 @@
+// The Lua sandbox refuses what a scenario must not do, stops what would run
+// away, and says which of the two happened, quickly.
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "sim/lua_sandbox.h"
+#include "sim/scenario_loader.h"
+
+using namespace perfloop;
+
+namespace {
+
+std::string sandbox_fixture(const std::string& name) {
+  return (std::filesystem::path(__FILE__).parent_path() / "scenarios" / name).string();
+}
+
+std::string write_sandbox_temp(const std::string& name, const std::string& bytes) {
+  const auto dir = std::filesystem::temp_directory_path() / ("perfloop_sandbox_tests_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path.string();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Refusal {
+  std::string what;
+  int line = 0;
+  double seconds = 0.0;
+};
+
+// Loads a script that must fail; reports the error and how long it took.
+Refusal refuse(const std::string& path) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    ScenarioScript::load(path);
+  } catch (const ScenarioError& e) {
+    return {e.what(), e.line(), seconds_since(start)};
+  }
+  FAIL("loaded without error: " << path);
+  return {};
+}
+
+struct Case {
+  const char* fixture;
+  std::vector<const char*> expected;  // substrings of what()
+};
+
+const SandboxLimits kQuickLimits{std::size_t{16} << 20, 50'000'000, std::chrono::milliseconds(300)};
+
+std::string snapshot_text(LuaSandbox& sandbox, LuaRef ref) {
+  LuaValue value;
+  REQUIRE_FALSE(sandbox.snapshot(ref, value));
+  REQUIRE(value.type == LuaValue::Type::String);
+  return value.text;
+}
+
+}  // namespace
+
+TEST_CASE("sandbox refuses unsafe or runaway scripts, fast and with a reason", "[sandbox]") {
+  const Case cases[] = {
+      {"sandbox_os_execute.lua", {"sandbox_os_execute.lua:2:", "unknown global 'os'"}},
+      {"sandbox_io_open.lua", {"sandbox_io_open.lua:2:", "unknown global 'io'"}},
+      {"sandbox_require.lua", {"unknown global 'require'"}},
+      {"sandbox_load.lua", {"unknown global 'load'"}},
+      {"sandbox_string_dump.lua", {"sandbox_string_dump.lua:2:", "dump"}},
+      {"sandbox_endless_loop.lua", {"instruction limit (200000000 instructions) exceeded"}},
+      {"sandbox_pcall_loop.lua", {"instruction limit"}},
+      {"sandbox_xpcall_handler_loop.lua", {"instruction limit"}},
+      {"sandbox_huge_string.lua", {"memory limit (64 MiB) exceeded"}},
+      {"sandbox_memory_pcall.lua", {"memory limit (64 MiB) exceeded"}},
+      {"sandbox_table_growth.lua", {"memory limit (64 MiB) exceeded"}},
+      {"sandbox_error_table.lua", {"sandbox_error_table.lua:3:", "error object is a table value"}},
+      {"sandbox_unknown_global.lua", {"sandbox_unknown_global.lua:3:", "unknown global 'rsp'"}},
+      {"sandbox_global_assignment.lua", {"assignment to undeclared global 'total' (use local)"}},
+      {"sandbox_gc_metamethod.lua", {"__gc metamethods are not allowed"}},
+      {"sandbox_long_pattern.lua", {"pattern too long (400 bytes"}},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.fixture) {
+      const Refusal refusal = refuse(sandbox_fixture(c.fixture));
+      INFO(refusal.what);
+      for (const char* part : c.expected) CHECK(refusal.what.find(part) != std::string::npos);
+      REQUIRE(refusal.seconds < 2.0);
+    }
+  }
+}
+
+TEST_CASE("a syntax error names the file and the line", "[sandbox]") {
+  const std::string path = sandbox_fixture("sandbox_syntax_error.lua");
+  try {
+    ScenarioScript::load(path);
+    FAIL("loaded a script with a syntax error");
+  } catch (const ScenarioError& e) {
+    CHECK(e.file() == path);
+    CHECK(e.line() == 4);
+    CHECK(std::string(e.what()).rfind(path + ":4: ", 0) == 0);
+    CHECK(e.message().find("near 'params'") != std::string::npos);
+  }
+}
+
+TEST_CASE("binary chunks are refused", "[sandbox]") {
+  const std::string header("\x1bLua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08", 15);  // what string.dump writes first
+  const std::string path = write_sandbox_temp("binary.lua", header);
+  const Refusal refusal = refuse(path);
+  INFO(refusal.what);
+  CHECK(refusal.what.find("binary") != std::string::npos);
+  CHECK(refusal.seconds < 2.0);
+}
+
+TEST_CASE("a missing file says so", "[sandbox]") {
+  const Refusal refusal = refuse("/nonexistent/perfloop/nothing.lua");
+  CHECK(refusal.what == "/nonexistent/perfloop/nothing.lua: cannot open file");
+}
+
+TEST_CASE("a changed string metatable does not leak into the next scenario", "[sandbox]") {
+  const ScenarioScript first = ScenarioScript::load(sandbox_fixture("sandbox_string_metatable_a.lua"));
+  CHECK(first.title() == "hijacked");  // the change did take effect inside its own state
+  const ScenarioScript second = ScenarioScript::load(sandbox_fixture("sandbox_string_metatable_b.lua"));
+  CHECK(second.title() == "CHECKOUT");
+}
+
+TEST_CASE("limits also apply to build(p), and a spent script stays refused", "[sandbox]") {
+  const std::string path = write_sandbox_temp("build_loop.lua", R"lua(
+return {
+  id = "build-loop",
+  title = "loops in build",
+  build = function(p)
+    while true do end
+  end,
+}
+)lua");
+  ScenarioScript script = ScenarioScript::load(path);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    script.build({});
+    FAIL("build returned");
+  } catch (const ScenarioError& e) {
+    CHECK(std::string(e.what()).find("build_loop.lua:6: instruction limit") != std::string::npos);
+  }
+  REQUIRE(seconds_since(start) < 2.0);
+  try {
+    script.build({});
+    FAIL("build returned");
+  } catch (const ScenarioError& e) {
+    CHECK(std::string(e.what()).find("in an earlier call") != std::string::npos);
+  }
+}
+
+TEST_CASE("the time limit catches loops of expensive C calls", "[sandbox]") {
+  // Each iteration is a few instructions but an upper() of 8 MiB (a few ms):
+  // checking only every 1000 instructions would first look at the clock
+  // after about a second.
+  LuaSandbox sandbox(SandboxLimits{std::size_t{64} << 20, 200'000'000, std::chrono::milliseconds(300)}, 1, "");
+  const auto start = std::chrono::steady_clock::now();
+  LuaRef result = -1;
+  const auto failure = sandbox.run_chunk("local s = string.rep('x', 8 << 20)\nwhile true do local u = s:upper() end",
+                                         "c_calls.lua", result);
+  const double seconds = seconds_since(start);
+  REQUIRE(failure);
+  CHECK(failure->limit_exceeded);
+  CHECK(failure->message == "time limit (0.3 s) exceeded");
+  CHECK(failure->line == 2);
+  REQUIRE(seconds < 0.6);
+}
+
+TEST_CASE("a custom memory limit is reported with its size", "[sandbox]") {
+  LuaSandbox sandbox(kQuickLimits, 1, "");
+  LuaRef result = -1;
+  const auto failure = sandbox.run_chunk("local s = string.rep('x', 32 << 20)", "big.lua", result);
+  REQUIRE(failure);
+  CHECK(failure->message == "memory limit (16 MiB) exceeded");
+  CHECK(sandbox.memory_used() <= kQuickLimits.memory_bytes);
+}
+
+TEST_CASE("ordinary error handling still works inside the sandbox", "[sandbox]") {
+  LuaSandbox sandbox(kQuickLimits, 1, "");
+  LuaRef result = -1;
+  REQUIRE_FALSE(sandbox.run_chunk(R"lua(
+    local ok, message = pcall(error, "plain")
+    assert(not ok and message == "plain")
+    local _, handled = xpcall(function() error("boom", 0) end, function(m) return "handled: " .. m end)
+    assert(getmetatable(_G) == false)
+    assert(not pcall(setmetatable, _G, nil))
+    assert(not pcall(function() return print end))
+    return handled
+  )lua",
+                                  "errors.lua", result));
+  CHECK(snapshot_text(sandbox, result) == "handled: boom");
+}
+
+TEST_CASE("math.random follows the sandbox seed", "[sandbox]") {
+  const char* script = "return string.format('%.17g %d %d %d', math.random(), math.random(6), math.random(10, 20), "
+                       "math.random(-3, -3))";
+  auto run = [&](std::uint64_t seed) {
+    LuaSandbox sandbox(kQuickLimits, seed, "");
+    LuaRef result = -1;
+    REQUIRE_FALSE(sandbox.run_chunk(script, "random.lua", result));
+    return snapshot_text(sandbox, result);
+  };
+  const std::string first = run(42);
+  CHECK(first == run(42));
+  CHECK(first != run(43));
+
+  LuaSandbox sandbox(kQuickLimits, 7, "");
+  LuaRef result = -1;
+  REQUIRE_FALSE(sandbox.run_chunk(R"lua(
+    for _ = 1, 10000 do
+      local f = math.random()
+      assert(f >= 0 and f < 1)
+      local d = math.random(6)
+      assert(d >= 1 and d <= 6 and math.type(d) == "integer")
+      local r = math.random(10, 12)
+      assert(r >= 10 and r <= 12)
+    end
+    math.randomseed(5); local a = math.random(1000000)
+    math.randomseed(5); local b = math.random(1000000)
+    assert(a == b)
+    local ok, message = pcall(math.random, 3, 1)
+    assert(not ok and message:find("interval is empty"))
+    return "ok"
+  )lua",
+                                  "random_range.lua", result));
+  CHECK(snapshot_text(sandbox, result) == "ok");
+}
+
+TEST_CASE("snapshots read raw and refuse cycles", "[sandbox]") {
+  LuaSandbox sandbox(kQuickLimits, 1, "");
+  LuaRef result = -1;
+  // A trap in __index and __pairs: a snapshot must not trigger either.
+  REQUIRE_FALSE(sandbox.run_chunk(R"lua(
+    local trap = function() while true do end end
+    return setmetatable({ a = 1, 10, 20 }, { __index = trap, __pairs = trap })
+  )lua",
+                                  "raw.lua", result));
+  LuaValue value;
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE_FALSE(sandbox.snapshot(result, value));
+  CHECK(seconds_since(start) < 0.5);
+  REQUIRE(value.is_table());
+  REQUIRE(value.field("a"));
+  CHECK(value.field("a")->number == 1.0);
+  CHECK(value.field("b") == nullptr);
+  REQUIRE(value.items.size() == 2);
+  CHECK(value.items[1].index == 2);
+  CHECK(value.items[1].value.number == 20.0);
+
+  REQUIRE_FALSE(sandbox.run_chunk("local t = { inner = {} }\nt.inner.back = t\nreturn t", "cycle.lua", result));
+  const auto failure = sandbox.snapshot(result, value);
+  REQUIRE(failure);
+  CHECK(failure->message == "inner.back: contains itself (a cycle)");
+}
+
+TEST_CASE("the prelude's mark records the line of the constructor call", "[sandbox]") {
+  LuaSandbox sandbox(kQuickLimits, 1, "local mark = ...\nfunction tag(t) mark(t) return t end");
+  LuaRef result = -1;
+  REQUIRE_FALSE(sandbox.run_chunk("local a = 1\nreturn { first = tag {}, plain = {},\n  second = tag { 1 } }",
+                                  "lines.lua", result));
+  LuaValue value;
+  REQUIRE_FALSE(sandbox.snapshot(result, value));
+  CHECK(value.field("first")->line == 2);
+  CHECK(value.field("second")->line == 3);
+  CHECK(value.field("plain")->line == 0);
+}

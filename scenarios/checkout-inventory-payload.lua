@@ -50,7 +50,7 @@ return {
       },
       load = { rps = p.rps },
       slo = { endpoint = "/checkout", threshold_ms = 500, objective = 0.99,
-              alerts = { { name = "checkout-slo-burn", burn_rate = 14, short_window_s = 300, long_window_s = 1800 } } },
+              alerts = { { name = "checkout-slo-burn", burn_rate = 10, short_window_s = 300, long_window_s = 1800 } } },
       endpoints = {
         { name = "/checkout", share = 0.38, timeout_ms = 5000, size_cv = p.cart_size_cv, size_max = 8,
           client = { route = "/checkout", bundle_kb = 420, bandwidth_mbps = 12, ttfb_ms = 120,

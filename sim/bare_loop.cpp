@@ -24,7 +24,7 @@ BareLoopResult run_bare_mmc(double lambda, double mu, int servers, std::uint64_t
   std::vector<double> ring(1 << 16);
   std::size_t head = 0, tail = 0, queued = 0;
   int busy = 0;
-  std::uint64_t arrived = 0, done = 0;
+  std::uint64_t arrived = 0, done = 0, handled = 0;
   double latency_sum = 0.0;
   // A departure carries no identity: FIFO per server does not matter for the
   // mean, so each departure records the latency of the request it started.
@@ -34,6 +34,7 @@ BareLoopResult run_bare_mmc(double lambda, double mu, int servers, std::uint64_t
   while (done < requests && !events.empty()) {
     const PlainEvent e = events.top();
     events.pop();
+    ++handled;
     if (e.arrival) {
       ++arrived;
       if (arrived < requests) events.push({e.time + rng.exponential(1.0 / lambda), true});
@@ -71,7 +72,7 @@ BareLoopResult run_bare_mmc(double lambda, double mu, int servers, std::uint64_t
       }
     }
   }
-  return {done, done ? latency_sum / static_cast<double>(done) : 0.0};
+  return {done, handled, done ? latency_sum / static_cast<double>(done) : 0.0};
 }
 
 }  // namespace perfloop

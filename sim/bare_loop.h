@@ -10,6 +10,7 @@ namespace perfloop {
 
 struct BareLoopResult {
   std::uint64_t requests = 0;
+  std::uint64_t events = 0;
   double mean_latency_s = 0.0;
 };
 

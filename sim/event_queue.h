@@ -15,7 +15,6 @@ enum class EventKind : std::uint8_t {
   Arrival,
   OpDone,       // a request's wait or downstream call finished
   Start,        // a queued request gets its worker (deferred to bound recursion)
-  CpuNext,      // the processor-sharing scheduler's next completion (maybe stale)
   GcPauseEnd,
   Stage,        // a scheduled model change (deploy, config, fix)
   WindowClose,

@@ -194,6 +194,17 @@ class EndpointCompiler {
   EndpointProgram& out_;
 };
 
+// Chains consecutive Cpu ops (no span boundary, wait or loop between them)
+// into jobs of at most kMaxOpsPerCpuJob ops.
+void mark_cpu_runs(std::vector<Op>& ops) {
+  int run = 1;
+  for (std::size_t i = 0; i + 1 < ops.size(); ++i) {
+    const bool chain = ops[i].kind == OpKind::Cpu && ops[i + 1].kind == OpKind::Cpu && run < kMaxOpsPerCpuJob;
+    ops[i].merge_next = chain ? 1 : 0;
+    run = chain ? run + 1 : 1;
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbols& symbols, LockTable& locks) {
@@ -227,6 +238,7 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
     program.client.enabled = ep.client.enabled;
     program.client.spec = ep.client;
     EndpointCompiler(model, id, symbols, locks, program).compile_span(ep.root, root, -1, "");
+    mark_cpu_runs(program.ops);
   }
   // Endpoints known from other variants but absent here get no traffic.
   compiled->endpoints.resize(symbols.endpoints().size());

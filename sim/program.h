@@ -33,6 +33,7 @@ struct Op {
   Distribution::Kind dist = Distribution::Kind::Fixed;
   std::uint8_t counts_as_query = 0;  // Cpu op that is one database round trip
   std::uint8_t sized = 0;            // scale sized_ns, allocation and payload by the request's size
+  std::uint8_t merge_next = 0;       // Cpu: the next op is more CPU work of the same job
   std::int16_t span = -1;            // SpanEnter/SpanExit: local span index
   std::uint32_t uid = 0;             // stable per-op id, for random-number counters
   std::uint32_t stack = kNoStack;    // where CPU or waiting time is attributed
@@ -67,6 +68,11 @@ struct EndpointProgram {
   std::vector<Op> ops;
   ClientModel client;
 };
+
+// Consecutive CPU ops of one span run as one processor-sharing job (the
+// request stays runnable between them, so the timing is identical) with up
+// to this many ops, each keeping its own stacks for the profile.
+constexpr int kMaxOpsPerCpuJob = 4;
 
 struct CompiledModel {
   ServiceSpec service;

@@ -86,7 +86,25 @@ void Simulation::add_stage(Stage stage, const ModelSpec& model) {
 
 void Simulation::run_until(SimTime t) {
   t = std::min(t, duration_);
-  while (!events_.empty() && events_.top().time <= t) handle(events_.pop());
+  // The CPU's next completion lives outside the heap (it moves whenever the
+  // number of runnable jobs changes); it goes before heap events at the same
+  // time, except stage changes and window closes.
+  for (;;) {
+    const bool has_heap = !events_.empty();
+    const bool cpu_first =
+        cpu_scheduled_at_ >= 0 &&
+        (!has_heap || cpu_scheduled_at_ < events_.top().time ||
+         (cpu_scheduled_at_ == events_.top().time && events_.top().kind < EventKind::Stage));
+    const SimTime next = cpu_first ? cpu_scheduled_at_ : (has_heap ? events_.top().time : -1);
+    if (next < 0 || next > t) break;
+    if (cpu_first) {
+      now_ = cpu_scheduled_at_;
+      on_cpu_next();
+    } else {
+      handle(events_.pop());
+    }
+    ++events_processed_;
+  }
   if (t > now_) now_ = t;
   if (now_ >= duration_ && recorder_.phases().back().end < duration_) {
     advance_cpu();
@@ -110,9 +128,6 @@ void Simulation::handle(const Event& e) {
     case EventKind::Start:
       --workers_busy_;  // start_request takes the worker reserved for it again
       start_request(static_cast<std::int32_t>(e.slot));
-      break;
-    case EventKind::CpuNext:
-      on_cpu_next(e.slot);
       break;
     case EventKind::GcPauseEnd:
       advance_cpu();
@@ -235,11 +250,12 @@ void Simulation::run_ops(std::int32_t slot) {
         ++r.pc;
         break;
       case OpKind::Cpu:
-        ++r.pc;
-        r.queries += op.counts_as_query;
-        r.syscalls += static_cast<std::uint32_t>(op.syscalls);
-        if (op.mean_ns == 0 && op.sized_ns == 0 && op.alloc_bytes == 0) break;
-        submit_cpu(slot, op);
+        if (op.merge_next == 0 && op.mean_ns == 0 && op.sized_ns == 0 && op.alloc_bytes == 0) {
+          r.queries += op.counts_as_query;  // a free round trip still counts
+          ++r.pc;
+          break;
+        }
+        submit_cpu(slot);
         return;
       case OpKind::Wait:
       case OpKind::Downstream: {
@@ -314,8 +330,9 @@ void Simulation::run_ops(std::int32_t slot) {
 
 // CPU ----------------------------------------------------------------------
 
-void Simulation::submit_cpu(std::int32_t slot, const Op& op) {
-  Request& r = requests_[slot];
+std::int64_t Simulation::add_cpu_work(Request& r, const Op& op, double& demand) {
+  r.queries += op.counts_as_query;
+  r.syscalls += static_cast<std::uint32_t>(op.syscalls);
   const double f = op_factor(r, op);
   const double alloc_f = op.sized ? f * r.size : f;  // allocation follows the work's size
   const SimTime self = round_positive(op_ns(r, op, f));
@@ -324,13 +341,35 @@ void Simulation::submit_cpu(std::int32_t slot, const Op& op) {
   const std::int64_t alloc = round_positive(static_cast<double>(op.alloc_bytes) * alloc_f);
   recorder_.on_cpu_work(r.endpoint, op.stack, self);
   if (alloc > 0 && op.malloc_stack != kNoStack) recorder_.on_gc_work(r.endpoint, op, malloc, scan, alloc);
-  r.segment_end[0] = static_cast<double>(self);
-  r.segment_end[1] = static_cast<double>(self + malloc);
-  r.segment_end[2] = static_cast<double>(self + malloc + scan);
-  r.segment_stack[0] = op.stack;
-  r.segment_stack[1] = op.malloc_stack != kNoStack ? op.malloc_stack : op.stack;
-  r.segment_stack[2] = op.scan_stack != kNoStack ? op.scan_stack : op.stack;
-  const double demand = std::max(1.0, r.segment_end[2]);
+  const SimTime parts[3] = {self, malloc, scan};
+  const std::uint32_t stacks[3] = {op.stack, op.malloc_stack, op.scan_stack};
+  for (int i = 0; i < 3; ++i) {
+    if (parts[i] <= 0) continue;
+    demand += static_cast<double>(parts[i]);
+    r.segment_end[r.segments] = demand;
+    r.segment_stack[r.segments] = stacks[i];
+    ++r.segments;
+  }
+  return alloc;
+}
+
+void Simulation::submit_cpu(std::int32_t slot) {
+  Request& r = requests_[slot];
+  const std::vector<Op>& ops = r.program->ops;
+  r.segments = 0;
+  double demand = 0.0;
+  std::int64_t alloc = 0;
+  for (;;) {
+    const Op& op = ops[r.pc++];
+    alloc += add_cpu_work(r, op, demand);
+    if (!op.merge_next) break;
+  }
+  if (r.segments == 0) {  // all parts rounded to nothing: charge one nanosecond to the first op
+    r.segment_end[0] = 1.0;
+    r.segment_stack[0] = ops[r.pc - 1].stack;
+    r.segments = 1;
+  }
+  demand = std::max(1.0, demand);
 
   advance_cpu();
   cpu_.submit(static_cast<std::uint32_t>(slot), demand);
@@ -368,23 +407,17 @@ void Simulation::advance_cpu() {
     const std::uint32_t job = cpu_.active_job(pick);
     const Request& r = requests_[job];
     const double progress = v - cpu_.job_start(job);
-    const int part = progress < r.segment_end[0] ? 0 : (progress < r.segment_end[1] ? 1 : 2);
+    int part = 0;
+    while (part + 1 < r.segments && progress >= r.segment_end[part]) ++part;
     recorder_.on_cpu_sample(r.endpoint, r.segment_stack[part]);
     next_sample_at_ns_ += period;
   }
   cpu_clock_ns_ = end_clock;
 }
 
-void Simulation::reschedule_cpu() {
-  const SimTime next = cpu_.next_completion();
-  if (next == cpu_scheduled_at_) return;
-  ++cpu_generation_;
-  cpu_scheduled_at_ = next;
-  if (next >= 0) events_.push({next, cpu_generation_, EventKind::CpuNext});
-}
+void Simulation::reschedule_cpu() { cpu_scheduled_at_ = cpu_.next_completion(); }
 
-void Simulation::on_cpu_next(std::uint32_t generation) {
-  if (generation != cpu_generation_) return;
+void Simulation::on_cpu_next() {
   cpu_scheduled_at_ = -1;
   advance_cpu();
   finished_jobs_.clear();

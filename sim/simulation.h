@@ -59,6 +59,7 @@ class Simulation {
   const std::vector<Trace>& traces() const { return traces_; }
   std::uint64_t completed_requests() const { return recorder_.completed(); }
   std::uint64_t arrivals() const { return arrivals_; }
+  std::uint64_t events_processed() const { return events_processed_; }
   const CompiledModel& current_model() const { return *models_[current_model_]; }
   const std::vector<std::string>& lock_names() const { return locks_.names; }
 
@@ -82,10 +83,12 @@ class Simulation {
     bool traced = false;
     bool downstream_failed = false;
     bool waiting_mutex = false;
-    // The CPU job in progress: cumulative work boundaries of its parts
-    // (self, mallocgc, mark assist) and the stacks they are charged to.
-    double segment_end[3] = {0, 0, 0};
-    std::uint32_t segment_stack[3] = {kNoStack, kNoStack, kNoStack};
+    // The CPU job in progress: cumulative work boundaries of its parts (per
+    // op: self, mallocgc, mark assist) and the stacks they are charged to.
+    static constexpr int kMaxSegments = 3 * kMaxOpsPerCpuJob;
+    double segment_end[kMaxSegments] = {};
+    std::uint32_t segment_stack[kMaxSegments] = {};
+    std::int32_t segments = 0;
     std::uint32_t queries = 0;
     std::uint32_t syscalls = 0;
     std::int64_t payload_bytes = 0;
@@ -112,10 +115,13 @@ class Simulation {
   void schedule_next_arrival();
   void start_request(std::int32_t slot);
   void run_ops(std::int32_t slot);
-  void submit_cpu(std::int32_t slot, const Op& op);
+  // Submits the CPU job starting at the request's pc, merged ops included.
+  void submit_cpu(std::int32_t slot);
+  // Adds one op's work to the request's pending job; returns bytes allocated.
+  std::int64_t add_cpu_work(Request& r, const Op& op, double& demand);
   void advance_cpu();
   void reschedule_cpu();
-  void on_cpu_next(std::uint32_t generation);
+  void on_cpu_next();
   void start_gc_pause();
   void complete(std::int32_t slot);
   void fail_without_service(std::int32_t slot, FailReason reason);
@@ -152,11 +158,11 @@ class Simulation {
   std::uint32_t arrival_generation_ = 0;
   std::uint64_t arrivals_ = 0;
   SimTime next_arrival_ = 0;
+  std::uint64_t events_processed_ = 0;
 
   EventQueue events_;
   CpuScheduler cpu_;
-  std::uint32_t cpu_generation_ = 0;
-  SimTime cpu_scheduled_at_ = -1;
+  SimTime cpu_scheduled_at_ = -1;  // the scheduler's next completion; -1: none
   std::vector<std::uint32_t> finished_jobs_;
   double cpu_clock_ns_ = 0.0;       // CPU time delivered so far, all cores
   double next_sample_at_ns_ = 0.0;  // CPU time of the next profile sample

@@ -86,7 +86,8 @@ TEST_CASE("incident: every downstream span and serialise_response inflate, auth_
 
 TEST_CASE("event log: the inventory-service deploy with its diff, then the burn alert", "[checkout]") {
   const auto& events = incident_run().json["events"];
-  bool deploy = false, alert = false, resolved = false;
+  bool deploy = false, resolved = false;
+  int alerts = 0;
   for (const auto& e : events) {
     if (e["kind"] == "deploy") {
       deploy = true;
@@ -95,14 +96,18 @@ TEST_CASE("event log: the inventory-service deploy with its diff, then the burn 
       CHECK(e["text"].get<std::string>().find("85 KB") != std::string::npos);
     }
     if (e["kind"] == "alert") {
-      alert = true;
+      ++alerts;
       CHECK(e["t_s"].get<double>() > 1800.0);
       CHECK(e["t_s"].get<double>() < 1800.0 + 1800.0);
     }
-    if (e["kind"] == "resolved") resolved = true;
+    if (e["kind"] == "resolved") {
+      resolved = true;
+      CHECK(e["t_s"].get<double>() > 5400.0);  // only once the rollback has landed
+      CHECK(e["t_s"].get<double>() < 5400.0 + 600.0);
+    }
   }
   CHECK(deploy);
-  CHECK(alert);
+  CHECK(alerts == 1);
   CHECK(resolved);
   CHECK(checkout("incident").slo_burn_rate > 6);
   CHECK(checkout("baseline").slo_burn_rate < 1);

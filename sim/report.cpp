@@ -55,6 +55,103 @@ std::vector<FrameShare> cpu_by_frame(const Symbols& symbols, const Profile& prof
   return shares;
 }
 
+namespace {
+
+// Allocation (bytes) or waiting (ns) by frame. Allocation is charged to the
+// frame that allocated (the stack without mallocgc); waits to their leaf.
+std::vector<FrameAmount> amounts_by_frame(const Symbols& symbols, const Profile& profile, std::size_t endpoint,
+                                          bool allocation, double requests) {
+  std::map<std::string, double> by_frame;
+  double total = 0.0;
+  for (std::size_t s = 0; s < profile.stacks; ++s) {
+    const ProfileCell& cell = profile.at(endpoint, s);
+    const auto amount = static_cast<double>(allocation ? cell.alloc_bytes : cell.offcpu_ns);
+    if (amount <= 0) continue;
+    by_frame[symbols.frame_name(symbols.leaf_frame(static_cast<std::uint32_t>(s)))] += amount;
+    total += amount;
+  }
+  std::vector<FrameAmount> out;
+  for (const auto& [frame, amount] : by_frame) {
+    const double per_request = requests > 0 ? amount / requests : 0.0;
+    out.push_back({frame, 100.0 * amount / total, allocation ? per_request / 1024.0 : per_request / 1e6});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const FrameAmount& a, const FrameAmount& b) { return a.pct > b.pct; });
+  return out;
+}
+
+void fill_profiles(EndpointSummary& s, const Symbols& symbols, const Profile& profile, std::size_t endpoint,
+                   double served) {
+  s.profile_cpu = cpu_by_frame(symbols, profile, endpoint);
+  s.profile_alloc = amounts_by_frame(symbols, profile, endpoint, true, served);
+  s.profile_offcpu = amounts_by_frame(symbols, profile, endpoint, false, served);
+}
+
+}  // namespace
+
+PhaseSummary summarise_range(const Simulation& sim, const SloSpec& slo, SimTime from, SimTime to) {
+  const Symbols& symbols = sim.symbols();
+  const std::size_t endpoints = symbols.endpoints().size();
+  PhaseSummary out;
+  out.name = "range";
+  std::vector<LogHistogram> latency(endpoints), payload(endpoints), lcp(endpoints);
+  std::vector<std::uint64_t> errors(endpoints), bad(endpoints), queries(endpoints), completed(endpoints);
+  Profile profile;
+  profile.resize(endpoints, symbols.stack_count());
+  double busy = 0.0, gc_share_weighted = 0.0, alloc_bytes = 0.0, seconds = 0.0;
+  std::uint64_t cycles = 0;
+  bool any = false;
+  for (const auto& w : sim.windows()) {
+    if (w.start < from || w.end > to) continue;
+    if (!any) out.start_s = ns_to_s(static_cast<double>(w.start));
+    any = true;
+    out.end_s = ns_to_s(static_cast<double>(w.end));
+    const double span_s = ns_to_s(static_cast<double>(w.end - w.start));
+    seconds += span_s;
+    busy += w.cpu_utilisation * span_s;
+    gc_share_weighted += w.gc_cpu_share * span_s;
+    alloc_bytes += w.alloc_bytes_per_s * span_s;
+    cycles += w.gc_cycles;
+    for (std::size_t e = 0; e < w.endpoints.size() && e < endpoints; ++e) {
+      const auto& ew = w.endpoints[e];
+      latency[e].merge(ew.latency_ns);
+      payload[e].merge(ew.payload_bytes);
+      lcp[e].merge(ew.lcp_ns);
+      errors[e] += ew.errors;
+      bad[e] += ew.slo_bad;
+      queries[e] += ew.queries;
+      completed[e] += ew.completed;
+    }
+    for (const auto& entry : w.profile)
+      if (entry.endpoint < endpoints && entry.stack < profile.stacks) profile.at(entry.endpoint, entry.stack).add(entry.cell);
+  }
+  if (!any || seconds <= 0) return out;
+  out.cpu_utilisation = busy / seconds;
+  out.gc_cpu_pct = 100.0 * gc_share_weighted / seconds;
+  out.alloc_mb_per_s = alloc_bytes / (1024.0 * 1024.0) / seconds;
+  out.gc_cycles_per_s = static_cast<double>(cycles) / seconds;
+  for (std::size_t e = 0; e < endpoints; ++e) {
+    EndpointSummary s;
+    s.name = symbols.endpoints()[e].name;
+    s.requests = completed[e];
+    s.rps = static_cast<double>(s.requests) / seconds;
+    s.mean_ms = ms(latency[e].mean());
+    s.p50_ms = ms(latency[e].quantile(0.50));
+    s.p90_ms = ms(latency[e].quantile(0.90));
+    s.p99_ms = ms(latency[e].quantile(0.99));
+    s.max_ms = ms(static_cast<double>(latency[e].max()));
+    s.error_rate = s.requests ? static_cast<double>(errors[e]) / static_cast<double>(s.requests) : 0.0;
+    if (slo.endpoint == s.name && slo.objective < 1.0 && s.requests)
+      s.slo_burn_rate = (static_cast<double>(bad[e]) / static_cast<double>(s.requests)) / (1.0 - slo.objective);
+    s.queries_per_request = latency[e].count() ? static_cast<double>(queries[e]) / static_cast<double>(latency[e].count()) : 0.0;
+    s.payload_kb_p99 = payload[e].quantile(0.99) / 1024.0;
+    s.has_rum = lcp[e].count() > 0;
+    s.lcp_p75_ms = ms(lcp[e].quantile(0.75));
+    fill_profiles(s, symbols, profile, e, static_cast<double>(latency[e].count()));
+    out.endpoints.push_back(std::move(s));
+  }
+  return out;
+}
+
 std::vector<PhaseSummary> summarise_phases(const Simulation& sim, const SloSpec& slo) {
   std::vector<PhaseSummary> out;
   const Symbols& symbols = sim.symbols();
@@ -96,7 +193,7 @@ std::vector<PhaseSummary> summarise_phases(const Simulation& sim, const SloSpec&
         if (ep.span_ns[i].count() == 0) continue;
         s.spans.push_back({infos[i].name, ms(ep.span_ns[i].mean()), ms(ep.span_ns[i].quantile(0.99))});
       }
-      s.profile_cpu = cpu_by_frame(symbols, phase.profile, e);
+      fill_profiles(s, symbols, phase.profile, e, static_cast<double>(ep.latency_ns.count()));
       ps.endpoints.push_back(std::move(s));
     }
     out.push_back(std::move(ps));
@@ -128,6 +225,12 @@ nlohmann::json report_json(const Simulation& sim, const RunInfo& info, const Rep
       for (const auto& s : e.spans) spans[s.name] = {{"mean_ms", round_to(s.mean_ms, 3)}, {"p99_ms", round_to(s.p99_ms, 3)}};
       json profile = json::array();
       for (const auto& f : e.profile_cpu) profile.push_back({{"frame", f.frame}, {"self_pct", round_to(f.self_pct, 2)}});
+      json alloc = json::array();
+      for (const auto& f : e.profile_alloc)
+        alloc.push_back({{"frame", f.frame}, {"pct", round_to(f.pct, 2)}, {"kb_per_request", round_to(f.per_request, 3)}});
+      json offcpu = json::array();
+      for (const auto& f : e.profile_offcpu)
+        offcpu.push_back({{"frame", f.frame}, {"pct", round_to(f.pct, 2)}, {"ms_per_request", round_to(f.per_request, 3)}});
       json ej = {{"requests", e.requests},
                  {"rps", round_to(e.rps, 3)},
                  {"mean_ms", round_to(e.mean_ms, 3)},
@@ -141,7 +244,9 @@ nlohmann::json report_json(const Simulation& sim, const RunInfo& info, const Rep
                  {"lcp_p75_ms", e.has_rum ? json(round_to(e.lcp_p75_ms, 3)) : json(nullptr)},
                  {"inp_p75_ms", e.has_rum ? json(round_to(e.inp_p75_ms, 3)) : json(nullptr)},
                  {"spans", spans},
-                 {"profile_cpu", profile}};
+                 {"profile_cpu", profile},
+                 {"profile_alloc", alloc},
+                 {"profile_offcpu", offcpu}};
       if (e.name == planned.slo.endpoint) ej["slo_burn_rate"] = round_to(e.slo_burn_rate, 3);
       endpoints[e.name] = ej;
     }

@@ -24,6 +24,13 @@ struct SpanSummary {
   double p99_ms = 0.0;
 };
 
+// Share of one frame in a profile that is not CPU samples.
+struct FrameAmount {
+  std::string frame;
+  double pct = 0.0;            // of the endpoint's total
+  double per_request = 0.0;    // KB allocated or ms waited, per request
+};
+
 struct EndpointSummary {
   std::string name;
   std::uint64_t requests = 0;
@@ -36,7 +43,9 @@ struct EndpointSummary {
   bool has_rum = false;
   double lcp_p75_ms = 0.0, inp_p75_ms = 0.0;
   std::vector<SpanSummary> spans;
-  std::vector<FrameShare> profile_cpu;  // leaf frames by share of CPU samples
+  std::vector<FrameShare> profile_cpu;     // leaf frames by share of CPU samples
+  std::vector<FrameAmount> profile_alloc;  // allocating frames: KB per request
+  std::vector<FrameAmount> profile_offcpu; // waiting frames (I/O, downstream, locks): ms per request
 };
 
 struct PhaseSummary {
@@ -54,6 +63,11 @@ struct PhaseSummary {
 std::vector<FrameShare> cpu_by_frame(const Symbols& symbols, const Profile& profile, std::size_t endpoint);
 
 std::vector<PhaseSummary> summarise_phases(const Simulation& sim, const SloSpec& slo);
+
+// The same figures for any span of time, merged from the windows that lie
+// inside [from, to) (so at window resolution); what a UI shows for a
+// dragged selection. Span statistics are per phase only and left empty.
+PhaseSummary summarise_range(const Simulation& sim, const SloSpec& slo, SimTime from, SimTime to);
 
 struct ReportOptions {
   bool windows = false;  // include per-window metrics

@@ -766,7 +766,9 @@ std::string read_script_file(const std::string& path) {
 }
 
 ScenarioError error_from(const std::string& file, const SandboxFailure& failure) {
-  return ScenarioError(file, failure.line, "", failure.message);
+  ScenarioError error(file, failure.line, "", failure.message);
+  error.with_traceback(failure.traceback);
+  return error;
 }
 
 }  // namespace

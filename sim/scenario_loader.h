@@ -21,12 +21,20 @@ class ScenarioError : public std::runtime_error {
   int line() const { return line_; }
   const std::string& field() const { return field_; }
   const std::string& message() const { return message_; }
+  // Lua's stack traceback for a script error, when there is one (the UI's
+  // error panel shows it; the CLI keeps to the one-line what()).
+  const std::string& traceback() const { return traceback_; }
+  ScenarioError& with_traceback(std::string traceback) {
+    traceback_ = std::move(traceback);
+    return *this;
+  }
 
  private:
   std::string file_;
   int line_;
   std::string field_;
   std::string message_;
+  std::string traceback_;
 };
 
 // What build(p) returned for one set of parameter values.

@@ -219,6 +219,14 @@ TEST_CASE("reading an undeclared param inside build is an error", "[loader]") {
   CHECK(std::string(e.what()).find(":13: unknown param 'latency'") != std::string::npos);
 }
 
+TEST_CASE("a script error keeps Lua's traceback for the error panel", "[loader]") {
+  const ScenarioError e = build_error("traceback.lua", scenario_with("cpu { frame = 'f', ms = p.latency }"));
+  CHECK(e.line() == kStepLine);
+  CHECK(e.traceback().find("stack traceback:") != std::string::npos);
+  CHECK(e.traceback().find("traceback.lua:13") != std::string::npos);
+  CHECK(std::string(e.what()).find('\n') == std::string::npos);  // what() stays one line
+}
+
 TEST_CASE("broken build results name the field at fault", "[loader]") {
   SECTION("negative latency") {
     const ScenarioError e = build_error("negative.lua", scenario_with("cpu { frame = 'f', ms = -5 },"));

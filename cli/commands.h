@@ -24,6 +24,10 @@ struct BenchOptions {
 };
 
 int run_simulate(const SimulateOptions& options);
+// Exit 0 when every file is sound, else 2 with one line per problem on stderr.
+int run_check(const std::vector<std::string>& files);
+// Broken scenarios are reported on stderr and skipped; the rest are listed.
+int run_list(bool json);
 int run_bench(const BenchOptions& options);
 
 // Prints "perfloop: <message>" on stderr and returns 2.

@@ -25,6 +25,14 @@ int main(int argc, char** argv) {
   simulate->add_flag("--windows", sim.windows, "With --json: include per-window metrics");
   simulate->add_option("--traces", sim.traces, "With --json: include the N slowest traces per phase and endpoint")->check(CLI::Range(0, 1000));
 
+  std::vector<std::string> check_files;
+  auto* check = app.add_subcommand("check", "Validate scenario files: load, build every timeline point, fix and future change");
+  check->add_option("files", check_files, "Scenario files")->required();
+
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "List the scenario catalogue");
+  list->add_flag("--json", list_json, "Print a JSON array of {id, file, title, level, families, minutes}");
+
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");
   bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison")->check(CLI::Range(1000, 100'000'000));
@@ -33,7 +41,7 @@ int main(int argc, char** argv) {
   // CLI11 would only say "a subcommand is required"; name the word it did not know.
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
-    if (known.empty()) return fail(std::string("unknown command '") + argv[1] + "' (commands: simulate, bench)");
+    if (known.empty()) return fail(std::string("unknown command '") + argv[1] + "' (commands: simulate, check, list, bench)");
   }
   try {
     app.parse(argc, argv);
@@ -44,6 +52,8 @@ int main(int argc, char** argv) {
   try {
     if (*simulate) return run_simulate(sim);
     if (*bench_cmd) return run_bench(bench);
+    if (*check) return run_check(check_files);
+    if (*list) return run_list(list_json);
   } catch (const std::exception& e) {
     std::cerr << "perfloop: internal error: " << e.what() << "\n";
     return 3;

@@ -44,7 +44,7 @@ int CpuScheduler::busy_cores() const {
 }
 
 CpuScheduler::Interval CpuScheduler::advance(SimTime now) {
-  Interval interval{now_, now, v_, rate(), busy_cores()};
+  Interval interval{now_, now, v_, rate(), busy_cores(), cores_};
   if (now > now_) {
     v_ += interval.rate * static_cast<double>(now - now_);
     now_ = now;

@@ -23,6 +23,7 @@ class CpuScheduler {
     double v_from = 0.0;
     double rate = 0.0;
     int busy_cores = 0;
+    int cores = 0;  // cores available during the interval
   };
 
   void reset(int cores, std::size_t max_jobs);

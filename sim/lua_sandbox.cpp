@@ -327,20 +327,7 @@ struct SandboxNative {
 
   static int refuse_param_write(lua_State* L) { return luaL_error(L, "params are read-only"); }
 
-  static int next_param(lua_State* L) {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 2);
-    if (lua_next(L, 1)) return 2;
-    lua_pushnil(L);
-    return 1;
-  }
 
-  static int pairs_params(lua_State* L) {  // upvalue: values
-    lua_pushcfunction(L, next_param);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushnil(L);
-    return 3;
-  }
 
   // ==========================================================================
   // [SECTION] Protected entries (C++ work that allocates Lua memory)
@@ -407,11 +394,86 @@ struct SandboxNative {
     lua_pop(L, 1);
   }
 
+  // Lua seeds its string hashes per process, so raw next() visits keys in a
+  // different order from run to run, and a scenario that builds endpoints with
+  // pairs() would differ between runs with the same seed. pairs and next see
+  // keys in a fixed order instead: numbers ascending, then strings, then
+  // booleans; other key types are refused. `sources` maps a read-only params
+  // table to the table holding its values.
+  static constexpr std::string_view kOrderedIteration = R"lua(
+local sources = ...
+local rawnext, rawget, rawequal, type, error, sort = next, rawget, rawequal, type, error, table.sort
+local rank = { number = 1, string = 2, boolean = 3 }
+
+local function before(a, b)
+  local ta, tb = type(a), type(b)
+  if ta ~= tb then return rank[ta] < rank[tb] end
+  if ta == "boolean" then return b and not a end
+  return a < b
+end
+
+local function ordered_keys(t)
+  local keys, n = {}, 0
+  local k = rawnext(t)
+  while k ~= nil do
+    if not rank[type(k)] then
+      error("pairs/next: " .. type(k) .. " keys have no fixed order; use numbers or strings as keys", 3)
+    end
+    n = n + 1
+    keys[n] = k
+    k = rawnext(t, k)
+  end
+  sort(keys, before)
+  return keys
+end
+
+function next(t, k)
+  t = sources[t] or t
+  local keys, i = ordered_keys(t), 1
+  if k ~= nil then
+    i = nil
+    for j = 1, #keys do
+      if rawequal(keys[j], k) then i = j + 1 break end
+    end
+    if not i then error("invalid key to 'next'", 2) end
+  end
+  local key = keys[i]
+  if key == nil then return nil end
+  return key, rawget(t, key)
+end
+
+function pairs(t)
+  if type(t) ~= "table" then error("bad argument #1 to 'pairs' (table expected, got " .. type(t) .. ")", 2) end
+  t = sources[t] or t
+  local keys, i = ordered_keys(t), 0
+  return function()
+    i = i + 1
+    local key = keys[i]
+    if key ~= nil then return key, rawget(t, key) end
+  end, t, nil
+end
+)lua";
+
+  static void install_ordered_iteration(lua_State* L, LuaSandbox& box) {
+    lua_createtable(L, 0, 0);  // params table -> its values; weak keys
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    box.params_sources_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (luaL_loadbufferx(L, kOrderedIteration.data(), kOrderedIteration.size(), "=ordered-iteration", "t") != LUA_OK)
+      lua_error(L);
+    lua_insert(L, -2);
+    lua_call(L, 1, 0);
+  }
+
   static int setup_entry(lua_State* L) {
     const auto& context = *static_cast<const SetupContext*>(lua_touserdata(L, 1));
     LuaSandbox& box = sandbox_of(L);
     open_libraries(L);
     remove_unsafe_functions(L);
+    install_ordered_iteration(L, box);
 
     for (int kind = 1; kind < LuaSandbox::kAbortKinds; ++kind) {
       lua_pushstring(L, context.abort_texts[kind]);
@@ -480,12 +542,15 @@ struct SandboxNative {
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, refuse_param_write);
     lua_setfield(L, -2, "__newindex");
-    lua_pushvalue(L, values);
-    lua_pushcclosure(L, pairs_params, 1);
-    lua_setfield(L, -2, "__pairs");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
+    // pairs(p) walks the values, in the sandbox's fixed order.
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sandbox_of(L).params_sources_ref_);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, values);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
     lua_remove(L, values);
   }
 

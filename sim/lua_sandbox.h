@@ -4,7 +4,8 @@
 // minus everything that loads code, touches the outside world or escapes the
 // limits (load, dofile, loadfile, require, collectgarbage, print, warn,
 // string.dump; no io, os, debug, package, coroutine). Reading or assigning an
-// undeclared global is an error. math.random is deterministic. setmetatable
+// undeclared global is an error. math.random is deterministic, and so is the
+// order pairs() and next() visit keys in (Lua's own varies between runs). setmetatable
 // refuses __gc (finalizers run with hooks off, out of reach of the limits).
 // Patterns of string.find/match/gmatch/gsub are at most 256 bytes.
 //
@@ -166,6 +167,7 @@ class LuaSandbox {
   LuaRef abort_message_ref_[kAbortKinds] = {-2, -2, -2, -2};  // LUA_NOREF until set up
 
   LuaRef lines_ref_ = -1;  // weak table: constructor table -> line
+  LuaRef params_sources_ref_ = -1;  // weak table: read-only params table -> its values
 
   // The chunk being run. Plain char arrays: Lua C functions compare against
   // them, and C functions must not touch allocating C++ objects.

@@ -78,7 +78,7 @@ struct ClientSpec {
   bool enabled = false;
   std::string route;
   double bundle_kb = 0.0;
-  double bandwidth_mbps = 10.0;  // median user bandwidth (lognormal across users)
+  double bandwidth_mbps = 10.0;  // mean user bandwidth (log-normal across users, cv 0.6)
   double ttfb_ms = 100.0;        // document first byte from the CDN
   double parse_compile_ms_per_kb = 0.05;
   double execute_ms = 50.0;
@@ -93,7 +93,7 @@ struct EndpointSpec {
   // Spread of request sizes: each request draws a log-normal size factor with
   // mean 1 and this coefficient of variation (0: every request the same).
   double size_cv = 0.0;
-  double size_max = 1e9;  // largest size factor (carts have an item limit)
+  double size_max = 1e3;  // largest size factor (carts have an item limit)
   SpanSpec root;
   ClientSpec client;
 };
@@ -168,8 +168,65 @@ struct FixSpec {
   std::string id;
   std::string title;
   std::string phase = "after_fix";
-  std::string text;
+  std::string text;  // what the fix does and why it helps or not: the debrief shows it
+  // What it works on: the cause, a symptom (the hot frame, not why it is
+  // hot), or elsewhere (a component off the critical path). Optional.
+  std::string touches;
   ParamValues set;
+};
+
+// The eight bottleneck families, as scenario files spell them.
+inline constexpr const char* kFamilies[] = {"cpu-algorithmic", "allocation-bound", "cache-bound", "lock-bound",
+                                            "io-n-plus-1",     "syscall-bound",    "jit-deopt",   "bundle-bound"};
+
+// What moved, where, and when: the answer to Observe.
+struct SymptomSpec {
+  std::string endpoint;          // "/checkout"
+  std::string metric = "p99";    // p50, p99, error_rate, rps, lcp, inp
+  double onset_s = 0.0;          // when it started moving
+  std::string side = "server";   // server, or client (RUM)
+};
+
+// The truth about one bottleneck, and what the loop's steps are graded on.
+struct BottleneckSpec {
+  std::string id;
+  std::string title;
+  SymptomSpec symptom;
+  std::string stream;                   // the data to capture: cpu, alloc, offcpu, trace, bundle
+  std::string hot_frame;                // the frame that stands out in that stream
+  std::string hot_span;                 // the span that stands out in traces (optional)
+  std::vector<std::string> families;    // one or two of kFamilies
+  std::string root_cause;               // one paragraph
+  std::vector<std::string> right_fixes; // fix ids that address the cause
+  std::vector<std::string> wrong_fixes; // plausible fix ids that do not (at least two)
+  std::map<std::string, std::string> hints;  // step name (observe, profile, ...) -> hint
+  std::string debrief;
+};
+
+// Something a learner can put in place at Enforce.
+struct GateSpec {
+  std::string id;
+  // bundle-budget, query-count, alloc-diff, load-test-p99, payload-contract, alert, runbook
+  std::string kind;
+  std::string title;
+  std::string endpoint;         // what it watches (empty for runbook entries)
+  double threshold = 0.0;       // the suggested threshold, in `unit`
+  std::string unit;             // "KB", "queries", "%", "x median", ...
+  std::string description;      // what it checks and what it costs
+};
+
+// A change in the months after the incident, replayed against the chosen gates.
+struct FutureChangeSpec {
+  double day = 0.0;           // days after the incident
+  std::string title;          // "search-service adds facets to /search responses"
+  std::string text;           // the one-line diff
+  ParamValues set;            // what it does to the model
+  bool harmful = false;       // a regression (true) or a harmless change a too-tight gate would block
+};
+
+struct EnforceSpec {
+  std::vector<GateSpec> gates;
+  std::vector<FutureChangeSpec> future;  // sorted by day
 };
 
 struct ParamSpec {

@@ -31,6 +31,10 @@ double CompiledModel::rate_factor(double t_s) const {
 
 namespace {
 
+// Bounds that keep every later double-to-integer conversion defined.
+constexpr double kMaxLoopCount = 1e6;
+constexpr double kMaxSizeFactor = 1e3;
+
 class EndpointCompiler {
  public:
   EndpointCompiler(const ModelSpec& model, int endpoint, Symbols& symbols, LockTable& locks, EndpointProgram& out)
@@ -121,7 +125,7 @@ class EndpointCompiler {
         Op begin;
         begin.kind = OpKind::LoopBegin;
         begin.uid = uid(path, "loop");
-        begin.loop_count = trips;
+        begin.loop_count = std::min(trips, kMaxLoopCount);
         const auto begin_index = out_.ops.size();
         out_.ops.push_back(begin);
         const auto body = static_cast<std::int32_t>(out_.ops.size());
@@ -158,7 +162,7 @@ class EndpointCompiler {
       case Step::Kind::Syscalls: {
         const double calls = step.count / std::max(step.batch, 1.0);
         Op op = cpu_op(leaf, calls * step.ms, step.alloc_kb, step.dist, uid(path, "syscalls"), step.sized);
-        op.syscalls = static_cast<std::int32_t>(calls + 0.5);
+        op.syscalls = static_cast<std::int32_t>(std::min(calls, 1e9) + 0.5);
         push_cpu(op);
         break;
       }
@@ -220,8 +224,12 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
   compiled->gc_trigger_bytes =
       gc.enabled ? static_cast<std::int64_t>(gc.live_heap_mb * 1024.0 * 1024.0 * std::max(gc.gogc, 1.0) / 100.0) : 0;
 
-  const std::uint32_t root =
-      model.service.root_frame.empty() ? kNoStack : symbols.stack(kNoStack, symbols.frame(model.service.root_frame));
+  const ServiceSpec& service = model.service;
+  if (service.cores < 1) throw std::invalid_argument("service.cores must be at least 1");
+  if (service.workers < 1) throw std::invalid_argument("service.workers must be at least 1");
+  if (service.queue_limit < 0) throw std::invalid_argument("service.queue_limit must not be negative");
+  // Every stack starts at a root frame, so no work is ever left without one.
+  const std::uint32_t root = symbols.stack(kNoStack, symbols.frame(service.root_frame.empty() ? service.name : service.root_frame));
   double total_share = 0.0;
   for (const auto& ep : model.endpoints) total_share += ep.share;
   if (!(total_share > 0)) throw std::invalid_argument("endpoint shares must add up to more than 0");
@@ -234,7 +242,7 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
     program.share = ep.share / total_share;
     program.timeout_ns = ms_to_ns(ep.timeout_ms);
     program.size_cv = ep.size_cv;
-    program.size_max = ep.size_max;
+    program.size_max = std::min(ep.size_max, kMaxSizeFactor);
     program.client.enabled = ep.client.enabled;
     program.client.spec = ep.client;
     EndpointCompiler(model, id, symbols, locks, program).compile_span(ep.root, root, -1, "");
@@ -256,6 +264,7 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
     peak = 0.0;
     for (const auto& point : model.load.curve) peak = std::max(peak, point.factor);
   }
+  compiled->peak_factor = peak;
   compiled->max_rate_per_ns = model.load.rps * peak / 1e9;
   return compiled;
 }

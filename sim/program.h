@@ -64,7 +64,7 @@ struct EndpointProgram {
   double share = 0.0;       // normalised
   SimTime timeout_ns = 0;
   double size_cv = 0.0;
-  double size_max = 1e9;
+  double size_max = 1e3;
   std::vector<Op> ops;
   ClientModel client;
 };
@@ -88,6 +88,7 @@ struct CompiledModel {
   int lock_count = 0;
   // Peak arrival rate over the load curve, for thinning.
   double max_rate_per_ns = 0.0;
+  double peak_factor = 1.0;
 
   double rate_factor(double t_s) const;
 };

@@ -129,34 +129,28 @@ void Recorder::on_complete(const CompletedRequest& r) {
   }
 }
 
-void Recorder::start_phase(const std::string& name, SimTime now, int cores) {
-  PhaseStats& current = phases_.back();
-  current.end = now;
-  current.core_ns += static_cast<double>(cores) * static_cast<double>(now - current.start);
+void Recorder::start_phase(const std::string& name, SimTime now) {
+  phases_.back().end = now;
   phases_.emplace_back();
   phases_.back().name = name;
   phases_.back().start = now;
   new_phase_tables(phases_.back());
 }
 
-void Recorder::finish(SimTime now, int cores) {
-  PhaseStats& current = phases_.back();
-  current.end = now;
-  current.core_ns += static_cast<double>(cores) * static_cast<double>(now - current.start);
-}
+void Recorder::finish(SimTime now) { phases_.back().end = now; }
 
 void Recorder::log(SimTime t, std::string kind, std::string service, std::string text) {
   events_.push_back({t, std::move(kind), std::move(service), std::move(text)});
 }
 
-const WindowStats& Recorder::close_window(SimTime now, int cores, const CompiledModel& model) {
+const WindowStats& Recorder::close_window(SimTime now, const CompiledModel& model) {
   WindowStats window;
   window.start = window_start_;
   window.end = now;
   window.phase = phase();
   window.arrivals = window_arrivals_;
   const double span_s = ns_to_s(static_cast<double>(now - window_start_));
-  window.cpu_utilisation = window_busy_ns_ / (static_cast<double>(cores) * static_cast<double>(now - window_start_));
+  window.cpu_utilisation = window_core_ns_ > 0 ? window_busy_ns_ / window_core_ns_ : 0.0;
   window.gc_cpu_share = window_cpu_ns_ > 0 ? window_gc_ns_ / window_cpu_ns_ : 0.0;
   window.alloc_bytes_per_s = span_s > 0 ? window_alloc_bytes_ / span_s : 0.0;
   window.gc_cycles = window_gc_cycles_;
@@ -193,7 +187,7 @@ const WindowStats& Recorder::close_window(SimTime now, int cores, const Compiled
   std::fill(window_profile_.cells.begin(), window_profile_.cells.end(), ProfileCell{});
   window_start_ = now;
   window_arrivals_ = 0;
-  window_busy_ns_ = window_cpu_ns_ = window_gc_ns_ = window_alloc_bytes_ = 0.0;
+  window_busy_ns_ = window_core_ns_ = window_cpu_ns_ = window_gc_ns_ = window_alloc_bytes_ = 0.0;
   window_gc_cycles_ = 0;
   window_gc_pause_ns_ = 0;
   return windows_.back();

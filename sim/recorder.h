@@ -42,10 +42,15 @@ class Recorder {
     ++window_arrivals_;
     ++phases_.back().arrivals;
   }
-  void on_cpu_interval(int busy_cores, SimTime dt) {
+  // Every stretch of simulated time passes through here once, with the cores
+  // that existed then, so utilisation stays right when a change adds cores.
+  void on_cpu_interval(int busy_cores, int cores, SimTime dt) {
     const double busy = static_cast<double>(busy_cores) * static_cast<double>(dt);
+    const double available = static_cast<double>(cores) * static_cast<double>(dt);
     window_busy_ns_ += busy;
+    window_core_ns_ += available;
     phases_.back().busy_core_ns += busy;
+    phases_.back().core_ns += available;
   }
   void on_cpu_sample(int endpoint, std::uint32_t stack) {
     ++window_profile_.at(endpoint, stack).cpu_samples;
@@ -54,17 +59,17 @@ class Recorder {
   void on_cpu_work(int endpoint, std::uint32_t stack, SimTime ns);
   void on_gc_work(int endpoint, const Op& op, SimTime malloc_ns, SimTime scan_ns, std::int64_t alloc_bytes);
   void on_wait(int endpoint, std::uint32_t stack, SimTime ns, bool mutex);
-  void on_gc_cycle(SimTime pause) {
-    ++window_gc_cycles_;
+  void on_gc_cycles(std::int64_t cycles, SimTime pause) {
+    window_gc_cycles_ += static_cast<std::uint32_t>(cycles);
     window_gc_pause_ns_ += pause;
-    ++phases_.back().gc_cycles;
+    phases_.back().gc_cycles += static_cast<std::uint64_t>(cycles);
   }
   void on_complete(const CompletedRequest& r);
 
   // Closes the window ending at `now`; returns it (also kept in windows()).
-  const WindowStats& close_window(SimTime now, int cores, const CompiledModel& model);
-  void start_phase(const std::string& name, SimTime now, int cores);
-  void finish(SimTime now, int cores);
+  const WindowStats& close_window(SimTime now, const CompiledModel& model);
+  void start_phase(const std::string& name, SimTime now);
+  void finish(SimTime now);
   void log(SimTime t, std::string kind, std::string service, std::string text);
 
   int phase() const { return static_cast<int>(phases_.size()) - 1; }
@@ -95,6 +100,7 @@ class Recorder {
   Profile window_profile_;
   std::uint64_t window_arrivals_ = 0;
   double window_busy_ns_ = 0.0;
+  double window_core_ns_ = 0.0;
   double window_cpu_ns_ = 0.0;
   double window_gc_ns_ = 0.0;
   double window_alloc_bytes_ = 0.0;

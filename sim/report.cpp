@@ -279,7 +279,7 @@ nlohmann::json report_json(const Simulation& sim, const RunInfo& info, const Rep
                                                   {"p99_ms", round_to(ms(ew.latency_ns.quantile(0.99)), 3)},
                                                   {"max_ms", round_to(ms(static_cast<double>(ew.latency_ns.max())), 3)},
                                                   {"errors", ew.errors},
-                                                  {"queries_per_request", round_to(static_cast<double>(ew.queries) / static_cast<double>(ew.completed), 3)},
+                                                  {"queries_per_request", ew.latency_ns.count() ? round_to(static_cast<double>(ew.queries) / static_cast<double>(ew.latency_ns.count()), 3) : 0.0},
                                                   {"payload_kb_p99", round_to(ew.payload_bytes.quantile(0.99) / 1024.0, 3)}};
       }
       json wj = {{"start_s", round_to(ns_to_s(static_cast<double>(w.start)), 3)},

@@ -2,9 +2,13 @@
 // [SECTION] Prelude and seeds
 // [SECTION] Field paths and number rules
 // [SECTION] Reader and Record: checked access to copied Lua tables
-// [SECTION] Script header: id, title, params
+// [SECTION] Choices and lists of names
+// [SECTION] Script header: id, title, params, catalogue card
 // [SECTION] Build result: model, spans and steps
 // [SECTION] Build result: timeline and fixes
+// [SECTION] Build result: bottlenecks
+// [SECTION] Build result: enforce
+// [SECTION] Hot spots: checked against the service as it runs before any fix
 // [SECTION] ScenarioScript
 //
 // Conversion works on a LuaValue copy of what the script returned, so no
@@ -338,10 +342,76 @@ class Record {
 };
 
 // ============================================================================
-// [SECTION] Script header: id, title, params
+// [SECTION] Choices and lists of names
 // ============================================================================
 
-bool is_scenario_id(std::string_view id) {
+using Choices = std::initializer_list<std::string_view>;
+
+// "a", "b" or "c"
+std::string choice_list(Choices choices) {
+  std::string out;
+  std::size_t index = 0;
+  for (std::string_view choice : choices) {
+    if (index > 0) out += index + 1 == choices.size() ? " or " : ", ";
+    out += in_quotes(choice);
+    ++index;
+  }
+  return out;
+}
+
+bool is_one_of(std::string_view text, Choices choices) {
+  return std::find(choices.begin(), choices.end(), text) != choices.end();
+}
+
+// A text field restricted to `choices`; `fallback` nullptr makes it required.
+std::string read_choice(const Record& record, std::string_view key, const char* fallback, Choices choices) {
+  const std::string value = fallback ? record.text_or(key, fallback) : record.text(key);
+  if (!is_one_of(value, choices))
+    record.fail(key, "must be " + choice_list(choices) + ", got " + in_quotes(value));
+  return value;
+}
+
+// A list of non-empty strings.
+std::vector<std::string> read_texts(const Reader& reader, const LuaValue& value, const Place& place) {
+  std::vector<std::string> texts;
+  for (const LuaItem& item : reader.sequence(value, place))
+    texts.push_back(reader.text(item.value, {index_path(place.path, item.index), place.line}, false));
+  return texts;
+}
+
+std::string family_names() {
+  std::vector<std::string> names(std::begin(kFamilies), std::end(kFamilies));
+  return join(names);
+}
+
+bool is_family(std::string_view name) {
+  return std::find(std::begin(kFamilies), std::end(kFamilies), name) != std::end(kFamilies);
+}
+
+// Families as scenario files spell them, each once; at least one, at most `most`.
+std::vector<std::string> read_families(const Reader& reader, const LuaValue& value, const Place& place,
+                                       std::size_t most) {
+  const std::vector<std::string> families = read_texts(reader, value, place);
+  for (std::size_t i = 0; i < families.size(); ++i) {
+    const Place entry{index_path(place.path, static_cast<long long>(i) + 1), place.line};
+    if (!is_family(families[i]))
+      reader.fail(entry, "unknown family " + in_quotes(families[i]) + " (families: " + family_names() + ")");
+    if (std::count(families.begin(), families.begin() + static_cast<std::ptrdiff_t>(i), families[i]) > 0)
+      reader.fail(entry, "duplicate family " + in_quotes(families[i]));
+  }
+  if (families.empty()) reader.fail(place, "must list at least one family");
+  if (families.size() > most)
+    reader.fail(place,
+                "must list at most " + std::to_string(most) + " families, got " + std::to_string(families.size()));
+  return families;
+}
+
+// ============================================================================
+// [SECTION] Script header: id, title, params, catalogue card
+// ============================================================================
+
+// Lower-case words joined by hyphens: scenario, bottleneck and gate ids.
+bool is_slug(std::string_view id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
   });
@@ -375,6 +445,21 @@ std::vector<ParamSpec> read_params(const Reader& reader, const Record& script) {
   return params;
 }
 
+// The catalogue card is optional, field by field: reference and test
+// scenarios have none, and each field present is checked on its own.
+ScenarioMeta read_meta(const Reader& reader, const Record& script) {
+  ScenarioMeta meta;
+  if (script.find("level")) meta.level = read_choice(script, "level", nullptr, {"junior", "middle", "senior"});
+  if (const LuaValue* families = script.find("families"))
+    meta.families = read_families(reader, *families, script.at("families"), std::size(kFamilies));
+  meta.minutes = script.number_or("minutes", 0.0, Bounds{0.0, 600.0, true, false, false});
+  if (const LuaValue* goals = script.find("goals")) {
+    meta.goals = read_texts(reader, *goals, script.at("goals"));
+    if (meta.goals.empty()) script.fail("goals", "must list at least one goal");
+  }
+  return meta;
+}
+
 const ParamSpec* find_param(const std::vector<ParamSpec>& params, const std::string& name) {
   for (const auto& param : params)
     if (param.name == name) return &param;
@@ -393,13 +478,16 @@ std::string param_names(const std::vector<ParamSpec>& params) {
 
 class BuildReader {
  public:
-  BuildReader(const std::string& file, const std::vector<ParamSpec>& params) : reader_(file), params_(params) {}
+  // `header_families`: the families the script's header lists (empty: none listed).
+  BuildReader(const std::string& file, const std::vector<ParamSpec>& params,
+              const std::vector<std::string>& header_families)
+      : reader_(file), params_(params), header_families_(header_families) {}
 
   ScenarioBuild read(const LuaValue& result) const {
     if (!result.is_table()) reader_.fail({}, "build(p) must return a table, got " + describe_value(result));
     const Record top(reader_, result, {},
                      {"duration_s", "fix_at_s", "first_phase", "trace_sample_rate", "profile_hz", "service", "load",
-                      "slo", "endpoints", "timeline", "fixes"});
+                      "slo", "endpoints", "timeline", "fixes", "fix_spacing_s", "bottlenecks", "enforce"});
     ScenarioBuild build;
     build.duration_s = top.number("duration_s", Bounds{0.0, kMaxDurationS, true, false, false});
     // Not capped at duration_s: a shorter run (a param) simply ends before the fix.
@@ -418,6 +506,10 @@ class BuildReader {
                            model.endpoints);
     build.timeline = read_timeline(top);
     build.fixes = read_fixes(top);
+    build.fix_spacing_s = top.number_or("fix_spacing_s", build.fix_spacing_s, at_least(0.0));
+    build.bottlenecks = read_bottlenecks(top, model.endpoints, build.fixes);
+    check_header_families(build.bottlenecks);
+    build.enforce = read_enforce(top, model.endpoints, !build.bottlenecks.empty());
     return build;
   }
 
@@ -648,16 +740,23 @@ class BuildReader {
     return step;
   }
 
-  SloSpec read_slo(const Record& record, const std::vector<EndpointSpec>& endpoints) const {
-    SloSpec slo;
-    slo.endpoint = record.text("endpoint");
-    const bool known = std::any_of(endpoints.begin(), endpoints.end(),
-                                   [&](const EndpointSpec& e) { return e.name == slo.endpoint; });
+  // The text at `key`, which must name one of the model's endpoints.
+  std::string read_endpoint_name(const Record& record, std::string_view key,
+                                 const std::vector<EndpointSpec>& endpoints) const {
+    const std::string name = record.text(key);
+    const bool known =
+        std::any_of(endpoints.begin(), endpoints.end(), [&](const EndpointSpec& e) { return e.name == name; });
     if (!known) {
       std::vector<std::string> names;
       for (const auto& e : endpoints) names.push_back(e.name);
-      record.fail("endpoint", "no endpoint named " + in_quotes(slo.endpoint) + " (endpoints: " + join(names) + ")");
+      record.fail(key, "no endpoint named " + in_quotes(name) + " (endpoints: " + join(names) + ")");
     }
+    return name;
+  }
+
+  SloSpec read_slo(const Record& record, const std::vector<EndpointSpec>& endpoints) const {
+    SloSpec slo;
+    slo.endpoint = read_endpoint_name(record, "endpoint", endpoints);
     slo.threshold_ms = record.number_or("threshold_ms", slo.threshold_ms, above(0.0));
     slo.objective = record.number_or("objective", slo.objective, strictly_within(0.0, 1.0));
     const LuaValue* alerts = record.find("alerts");
@@ -731,21 +830,282 @@ class BuildReader {
     for (const LuaField& entry : reader_.named(*table, map_place)) {  // sorted by id
       const Place place = child_place(map_place, field_path(map_place.path, entry.key), &entry.value);
       if (!is_fix_id(entry.key)) reader_.fail(place, "fix ids must match [A-Za-z0-9_-]+");
-      const Record r(reader_, entry.value, place, {"title", "text", "phase", "set"});
+      const Record r(reader_, entry.value, place, {"title", "text", "phase", "touches", "set"});
       FixSpec fix;
       fix.id = entry.key;
       fix.title = r.text("title");
       fix.text = r.text_or("text", "");
       fix.phase = r.text_or("phase", fix.phase, false);
+      fix.touches = r.text_or("touches", "");
+      if (!fix.touches.empty() && fix.touches != "cause" && fix.touches != "symptom" && fix.touches != "elsewhere")
+        r.fail("touches", "must be \"cause\", \"symptom\" or \"elsewhere\", got " + in_quotes(fix.touches));
       fix.set = read_set(r);
       fixes.push_back(std::move(fix));
     }
     return fixes;
   }
 
+  // ==========================================================================
+  // [SECTION] Build result: bottlenecks
+  // ==========================================================================
+
+  std::string read_slug(const Record& record, std::string_view key) const {
+    const std::string id = record.text(key);
+    if (!is_slug(id)) record.fail(key, "must match [a-z0-9-]+, got " + in_quotes(id));
+    return id;
+  }
+
+  std::vector<BottleneckSpec> read_bottlenecks(const Record& top, const std::vector<EndpointSpec>& endpoints,
+                                               const std::vector<FixSpec>& fixes) const {
+    std::vector<BottleneckSpec> bottlenecks;
+    const LuaValue* list = top.find("bottlenecks");
+    if (!list) return bottlenecks;
+    const Place list_place = top.at("bottlenecks");
+    std::set<std::string> ids;
+    for (const LuaItem& item : reader_.sequence(*list, list_place)) {
+      const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
+                     {"id", "title", "symptom", "stream", "hot_frame", "hot_span", "families", "root_cause",
+                      "right_fixes", "wrong_fixes", "hints", "debrief"});
+      bottlenecks.push_back(read_bottleneck(r, endpoints, fixes));
+      if (!ids.insert(bottlenecks.back().id).second)
+        r.fail("id", "duplicate bottleneck id " + in_quotes(bottlenecks.back().id));
+    }
+    return bottlenecks;
+  }
+
+  // hot_frame and hot_span are checked later, by ScenarioScript::build,
+  // against the service as it ships rather than this build's model.
+  BottleneckSpec read_bottleneck(const Record& r, const std::vector<EndpointSpec>& endpoints,
+                                 const std::vector<FixSpec>& fixes) const {
+    BottleneckSpec bottleneck;
+    bottleneck.id = read_slug(r, "id");
+    bottleneck.title = r.text("title");
+    bottleneck.symptom = read_symptom(
+        Record(reader_, r.require("symptom"), r.at("symptom"), {"endpoint", "metric", "onset_s", "side"}), endpoints);
+    bottleneck.stream = read_choice(r, "stream", nullptr, {"cpu", "alloc", "offcpu", "trace", "bundle"});
+    bottleneck.hot_frame = r.text("hot_frame");
+    bottleneck.hot_span = r.text_or("hot_span", "", false);
+    bottleneck.families = read_families(reader_, r.require("families"), r.at("families"), 2);
+    bottleneck.root_cause = r.text("root_cause");
+    bottleneck.right_fixes = read_fix_ids(r, "right_fixes", 1, fixes);
+    // Two at least, so the right fix is never the only plausible option.
+    bottleneck.wrong_fixes = read_fix_ids(r, "wrong_fixes", 2, fixes);
+    for (std::size_t i = 0; i < bottleneck.wrong_fixes.size(); ++i) {
+      const std::string& id = bottleneck.wrong_fixes[i];
+      if (std::find(bottleneck.right_fixes.begin(), bottleneck.right_fixes.end(), id) != bottleneck.right_fixes.end())
+        reader_.fail({index_path(r.at("wrong_fixes").path, static_cast<long long>(i) + 1), 0},
+                     "fix " + in_quotes(id) + " is also in right_fixes (a fix is either right or wrong)");
+    }
+    bottleneck.hints = read_hints(r);
+    bottleneck.debrief = r.text("debrief");
+    return bottleneck;
+  }
+
+  SymptomSpec read_symptom(const Record& r, const std::vector<EndpointSpec>& endpoints) const {
+    SymptomSpec symptom;
+    symptom.endpoint = read_endpoint_name(r, "endpoint", endpoints);
+    symptom.metric = read_choice(r, "metric", "p99", {"p50", "p99", "error_rate", "rps", "lcp", "inp"});
+    symptom.onset_s = r.number("onset_s", at_least(0.0));
+    symptom.side = read_choice(r, "side", "server", {"server", "client"});
+    // Only real-user monitoring in the browser sees LCP and INP.
+    if ((symptom.metric == "lcp" || symptom.metric == "inp") && symptom.side != "client")
+      r.fail("side", "must be \"client\" for metric " + in_quotes(symptom.metric) + " (a browser metric), got " +
+                         in_quotes(symptom.side) + (r.find("side") ? "" : " (the default)"));
+    return symptom;
+  }
+
+  // A list of ids from `fixes`, each once, at least `least` of them.
+  std::vector<std::string> read_fix_ids(const Record& r, std::string_view key, std::size_t least,
+                                        const std::vector<FixSpec>& fixes) const {
+    const Place place = r.at(key);
+    const std::vector<std::string> ids = read_texts(reader_, r.require(key), place);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const Place entry{index_path(place.path, static_cast<long long>(i) + 1), 0};
+      const bool known = std::any_of(fixes.begin(), fixes.end(), [&](const FixSpec& f) { return f.id == ids[i]; });
+      if (!known) reader_.fail(entry, "no fix named " + in_quotes(ids[i]) + " (fixes: " + fix_names(fixes) + ")");
+      if (std::count(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i), ids[i]) > 0)
+        reader_.fail(entry, "fix " + in_quotes(ids[i]) + " is listed twice");
+    }
+    if (ids.size() < least)
+      reader_.fail(place, "must list at least " + std::to_string(least) + (least == 1 ? " fix" : " fixes") +
+                              ", got " + std::to_string(ids.size()));
+    return ids;
+  }
+
+  static std::string fix_names(const std::vector<FixSpec>& fixes) {
+    std::vector<std::string> names;
+    for (const auto& fix : fixes) names.push_back(fix.id);
+    return names.empty() ? "none" : join(names);
+  }
+
+  // One hint per step of the loop, keyed by the step's name.
+  std::map<std::string, std::string> read_hints(const Record& r) const {
+    std::map<std::string, std::string> hints;
+    const LuaValue* table = r.find("hints");
+    if (!table) return hints;
+    const Record steps(reader_, *table, r.at("hints"),
+                       {"observe", "profile", "classify", "predict", "fix", "verify", "enforce", "move_on"});
+    for (const LuaField& field : table->fields) hints[field.key] = steps.text(field.key);
+    return hints;
+  }
+
+  // The header's card promises families; the bottlenecks must keep that promise exactly.
+  void check_header_families(const std::vector<BottleneckSpec>& bottlenecks) const {
+    if (header_families_.empty()) return;
+    const Place header{"families", 0};
+    auto belongs = [](const BottleneckSpec& b, const std::string& family) {
+      return std::find(b.families.begin(), b.families.end(), family) != b.families.end();
+    };
+    for (const std::string& family : header_families_)
+      if (std::none_of(bottlenecks.begin(), bottlenecks.end(), [&](const auto& b) { return belongs(b, family); }))
+        reader_.fail(header, "lists " + in_quotes(family) + " but no bottleneck belongs to it" +
+                                 (bottlenecks.empty() ? " (build(p) returns no bottlenecks)" : ""));
+    for (std::size_t i = 0; i < bottlenecks.size(); ++i)
+      for (const std::string& family : bottlenecks[i].families)
+        if (std::find(header_families_.begin(), header_families_.end(), family) == header_families_.end())
+          reader_.fail(header, "misses " + in_quotes(family) + ", a family of " +
+                                   index_path("bottlenecks", static_cast<long long>(i) + 1) + " (" +
+                                   in_quotes(bottlenecks[i].id) + ")");
+  }
+
+  // ==========================================================================
+  // [SECTION] Build result: enforce
+  // ==========================================================================
+
+  // A scenario with bottlenecks ends at Enforce, which needs a gate to choose.
+  EnforceSpec read_enforce(const Record& top, const std::vector<EndpointSpec>& endpoints, bool needs_gate) const {
+    EnforceSpec enforce;
+    const LuaValue* table = top.find("enforce");
+    if (!table) {
+      if (needs_gate) top.fail("enforce", "is required when the scenario has bottlenecks (at least one gate)");
+      return enforce;
+    }
+    const Record record(reader_, *table, top.at("enforce"), {"gates", "future"});
+    enforce.gates = read_gates(record, endpoints);
+    if (needs_gate && enforce.gates.empty())
+      record.fail("gates", "must list at least one gate when the scenario has bottlenecks");
+    enforce.future = read_future(record);
+    return enforce;
+  }
+
+  std::vector<GateSpec> read_gates(const Record& enforce, const std::vector<EndpointSpec>& endpoints) const {
+    std::vector<GateSpec> gates;
+    const LuaValue* list = enforce.find("gates");
+    if (!list) return gates;
+    const Place list_place = enforce.at("gates");
+    std::set<std::string> ids;
+    for (const LuaItem& item : reader_.sequence(*list, list_place)) {
+      const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
+                     {"id", "kind", "title", "endpoint", "threshold", "unit", "description"});
+      GateSpec gate;
+      gate.id = read_slug(r, "id");
+      if (!ids.insert(gate.id).second) r.fail("id", "duplicate gate id " + in_quotes(gate.id));
+      gate.kind = read_choice(r, "kind", nullptr,
+                              {"bundle-budget", "query-count", "alloc-diff", "load-test-p99", "payload-contract",
+                               "alert", "runbook"});
+      gate.title = r.text("title");
+      // A runbook entry is written for people; every other gate watches an endpoint against a threshold.
+      const bool runbook = gate.kind == "runbook";
+      if (!runbook || r.find("endpoint")) gate.endpoint = read_endpoint_name(r, "endpoint", endpoints);
+      gate.threshold = runbook ? r.number_or("threshold", 0.0, at_least(0.0)) : r.number("threshold", at_least(0.0));
+      gate.unit = r.text_or("unit", "");
+      gate.description = r.text("description");
+      gates.push_back(std::move(gate));
+    }
+    return gates;
+  }
+
+  std::vector<FutureChangeSpec> read_future(const Record& enforce) const {
+    std::vector<FutureChangeSpec> future;
+    const LuaValue* list = enforce.find("future");
+    if (!list) return future;
+    const Place list_place = enforce.at("future");
+    for (const LuaItem& item : reader_.sequence(*list, list_place)) {
+      const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
+                     {"day", "title", "text", "set", "harmful"});
+      FutureChangeSpec change;
+      change.day = r.number("day", at_least(0.0));
+      change.title = r.text("title");
+      change.text = r.text_or("text", "");
+      // Replayed against the chosen gates: a change that changes nothing tests nothing.
+      r.require("set");
+      change.set = read_set(r);
+      if (change.set.empty()) r.fail("set", "must set at least one param");
+      change.harmful = reader_.flag(r.require("harmful"), r.at("harmful"));
+      future.push_back(std::move(change));
+    }
+    std::stable_sort(future.begin(), future.end(),
+                     [](const FutureChangeSpec& a, const FutureChangeSpec& b) { return a.day < b.day; });
+    return future;
+  }
+
   Reader reader_;
   const std::vector<ParamSpec>& params_;
+  const std::vector<std::string>& header_families_;
 };
+
+// ============================================================================
+// [SECTION] Hot spots: checked against the service as it runs before any fix
+// ============================================================================
+
+// Frames the engine pushes by itself, so profiles show them though no step names them.
+constexpr const char* kEngineFrames[] = {"runtime.mallocgc",      "runtime.gcAssistAlloc", "runtime.scanobject",
+                                         "net/http.(*Client).Do", "sync.(*Mutex).Lock",    "encoding/json.Unmarshal"};
+
+void add_span_frames(const SpanSpec& span, std::set<std::string>& frames) {
+  if (!span.frame.empty()) frames.insert(span.frame);
+  for (const Step& step : span.steps)
+    if (!step.frame.empty()) frames.insert(step.frame);
+  for (const SpanSpec& child : span.children) add_span_frames(child, frames);
+}
+
+void add_span_names(const SpanSpec& span, std::vector<std::string>& names) {
+  if (std::find(names.begin(), names.end(), span.name) == names.end()) names.push_back(span.name);
+  for (const SpanSpec& child : span.children) add_span_names(child, names);
+}
+
+// What a learner can see in profiles and traces of some models.
+struct Observable {
+  std::set<std::string> frames{std::begin(kEngineFrames), std::end(kEngineFrames)};
+  std::map<std::string, std::vector<std::string>> spans;  // endpoint -> span names, in tree order
+
+  void add(const ModelSpec& model) {
+    if (!model.service.root_frame.empty()) frames.insert(model.service.root_frame);
+    for (const EndpointSpec& endpoint : model.endpoints) {
+      add_span_frames(endpoint.root, frames);
+      add_span_names(endpoint.root, spans[endpoint.name]);
+    }
+  }
+};
+
+// A hot frame or hot span nothing shows; an empty path when everything shows.
+struct HotSpotProblem {
+  std::string path;
+  std::string message;
+  explicit operator bool() const { return !path.empty(); }
+};
+
+HotSpotProblem find_hot_spot_problem(const std::vector<BottleneckSpec>& bottlenecks, const Observable& seen) {
+  for (std::size_t i = 0; i < bottlenecks.size(); ++i) {
+    const BottleneckSpec& bottleneck = bottlenecks[i];
+    const std::string path = index_path("bottlenecks", static_cast<long long>(i) + 1);
+    if (seen.frames.count(bottleneck.hot_frame) == 0)
+      return {path + ".hot_frame", "no frame named " + in_quotes(bottleneck.hot_frame) +
+                                       " in the model built with the default params, nor after any timeline change "
+                                       "(hot frames come from steps, spans, service.root_frame or the runtime; "
+                                       "frames only a fix brings do not count)"};
+    if (bottleneck.hot_span.empty()) continue;
+    const auto spans = seen.spans.find(bottleneck.symptom.endpoint);
+    if (spans == seen.spans.end())
+      return {path + ".symptom.endpoint", "no endpoint named " + in_quotes(bottleneck.symptom.endpoint) +
+                                              " in the model built with the default params"};
+    const std::vector<std::string>& names = spans->second;
+    if (std::find(names.begin(), names.end(), bottleneck.hot_span) == names.end())
+      return {path + ".hot_span", "no span named " + in_quotes(bottleneck.hot_span) + " in endpoint " +
+                                      in_quotes(spans->first) + " (spans: " + join(names) + ")"};
+  }
+  return {};
+}
 
 // ============================================================================
 // [SECTION] ScenarioScript helpers
@@ -802,13 +1162,15 @@ ScenarioScript ScenarioScript::load(const std::string& path) {
 
   const Reader reader(path);
   if (!header.is_table()) reader.fail({}, "the script must return a table, got " + describe_value(header));
-  const Record record(reader, header, {}, {"id", "title", "params", "build"});
+  const Record record(reader, header, {},
+                      {"id", "title", "params", "build", "level", "families", "minutes", "goals"});
   script.id_ = record.text("id");
-  if (!is_scenario_id(script.id_)) record.fail("id", "must match [a-z0-9-]+, got " + in_quotes(script.id_));
+  if (!is_slug(script.id_)) record.fail("id", "must match [a-z0-9-]+, got " + in_quotes(script.id_));
   script.title_ = record.text("title");
   if (record.require("build").type != LuaValue::Type::Function)
     record.fail("build", "must be a function, got " + describe_value(*record.find("build")));
   script.params_ = read_params(reader, record);
+  script.meta_ = read_meta(reader, record);
   return script;
 }
 
@@ -830,15 +1192,42 @@ ParamValues ScenarioScript::resolve(const ParamValues& overrides) const {
 ScenarioBuild ScenarioScript::build(const ParamValues& values) {
   if (!sandbox_) throw ScenarioError(file_, 0, "", "scenario was moved away");
   const ParamValues resolved = resolve(values);
-  sandbox_->reseed(build_seed(id_));
+  auto build_with = [this](const ParamValues& params) {
+    sandbox_->reseed(build_seed(id_));
+    LuaRef result = -1;
+    if (auto failure = sandbox_->call_with_params(build_ref_, params, result)) throw error_from(file_, *failure);
+    LuaValue value;
+    auto failure = sandbox_->snapshot(result, value);
+    sandbox_->release(result);
+    if (failure) throw error_from(file_, *failure);
+    return BuildReader(file_, params_, meta_.families).read(value);
+  };
 
-  LuaRef result = -1;
-  if (auto failure = sandbox_->call_with_params(build_ref_, resolved, result)) throw error_from(file_, *failure);
-  LuaValue value;
-  auto failure = sandbox_->snapshot(result, value);
-  sandbox_->release(result);
-  if (failure) throw error_from(file_, *failure);
-  return BuildReader(file_, params_).read(value);
+  ScenarioBuild result = build_with(resolved);
+  if (result.bottlenecks.empty()) return result;
+
+  // A learner meets a bottleneck in the service as it ships and as the
+  // timeline changes it, never in a build that only a fix or a param override
+  // produces: the hot spots must show in the default build or after one of
+  // its timeline changes. Those builds are made only as far as needed (each
+  // reseeds, so they change no other build).
+  const ParamValues defaults = resolve({});
+  std::optional<ScenarioBuild> default_build;
+  if (resolved != defaults) default_build = build_with(defaults);
+  const ScenarioBuild& shipped = default_build ? *default_build : result;
+  Observable seen;
+  seen.add(shipped.model);
+  auto problem = find_hot_spot_problem(result.bottlenecks, seen);
+  ParamValues state = defaults;
+  for (const TimelineEvent& event : shipped.timeline) {
+    if (!problem || event.at_s >= shipped.duration_s) break;
+    if (event.set.empty()) continue;
+    for (const auto& [name, value] : event.set) state[name] = value;
+    seen.add(build_with(state).model);
+    problem = find_hot_spot_problem(result.bottlenecks, seen);
+  }
+  if (problem) Reader(file_).fail({problem.path, 0}, problem.message);
+  return result;
 }
 
 }  // namespace perfloop

@@ -45,6 +45,17 @@ struct ScenarioBuild {
   std::string first_phase = "baseline";
   std::vector<TimelineEvent> timeline; // sorted by at_s
   std::vector<FixSpec> fixes;          // sorted by id
+  double fix_spacing_s = 0.0;          // several --fix ids land this far apart, in the order given
+  std::vector<BottleneckSpec> bottlenecks;  // in the order the learner meets them
+  EnforceSpec enforce;
+};
+
+// The scenario's catalogue card.
+struct ScenarioMeta {
+  std::string level;                 // junior, middle, senior
+  std::vector<std::string> families; // the families its bottlenecks belong to
+  double minutes = 0.0;              // expected play time
+  std::vector<std::string> goals;    // learning goals, one sentence each
 };
 
 class LuaSandbox;
@@ -61,6 +72,7 @@ class ScenarioScript {
   const std::string& title() const { return title_; }
   const std::string& file() const { return file_; }
   const std::vector<ParamSpec>& params() const { return params_; }
+  const ScenarioMeta& meta() const { return meta_; }
 
   // Defaults with overrides applied; throws ScenarioError naming an unknown
   // parameter or a value outside its range.
@@ -77,6 +89,7 @@ class ScenarioScript {
   std::string title_;
   std::string file_;
   std::vector<ParamSpec> params_;
+  ScenarioMeta meta_;
 };
 
 }  // namespace perfloop

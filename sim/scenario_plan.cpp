@@ -35,21 +35,23 @@ PlannedRun plan_run(ScenarioScript& script, const ParamValues& overrides, const 
 
   std::vector<Change> changes;
   for (const auto& e : initial.timeline) changes.push_back({e.at_s, e.phase, e.kind, e.service, e.text, e.set});
-  if (!fixes.empty()) {
-    Change fix;
-    fix.at_s = initial.fix_at_s >= 0 ? initial.fix_at_s : initial.duration_s * 2.0 / 3.0;
-    fix.kind = "fix";
-    for (const auto& id : fixes) {
-      auto it = std::find_if(initial.fixes.begin(), initial.fixes.end(), [&](const FixSpec& f) { return f.id == id; });
-      if (it == initial.fixes.end())
-        throw ScenarioError(script.file(), 0, "fixes", "unknown fix '" + id + "' (known: " + known_fixes(initial.fixes) + ")");
-      if (fix.phase.empty()) fix.phase = it->phase;
-      fix.text += (fix.text.empty() ? "" : "; ") + it->title;
-      for (const auto& [name, value] : it->set) fix.set[name] = value;
-      run.fixes.push_back(id);
+  // Chosen fixes land at fix_at_s, one after another fix_spacing_s apart
+  // (all together when the spacing is 0).
+  const double first_fix_s = initial.fix_at_s >= 0 ? initial.fix_at_s : initial.duration_s * 2.0 / 3.0;
+  for (std::size_t i = 0; i < fixes.size(); ++i) {
+    const std::string& id = fixes[i];
+    auto it = std::find_if(initial.fixes.begin(), initial.fixes.end(), [&](const FixSpec& f) { return f.id == id; });
+    if (it == initial.fixes.end())
+      throw ScenarioError(script.file(), 0, "fixes", "unknown fix '" + id + "' (known: " + known_fixes(initial.fixes) + ")");
+    const double at_s = first_fix_s + static_cast<double>(i) * initial.fix_spacing_s;
+    if (!changes.empty() && changes.back().kind == "fix" && changes.back().at_s == at_s) {
+      Change& together = changes.back();  // same moment: one change, one phase
+      together.text += "; " + it->title;
+      for (const auto& [name, value] : it->set) together.set[name] = value;
+    } else {
+      changes.push_back({at_s, it->phase, "fix", script.id(), it->title, it->set});
     }
-    fix.service = script.id();
-    changes.push_back(fix);
+    run.fixes.push_back(id);
   }
   std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.at_s < b.at_s; });
 

@@ -29,6 +29,12 @@ bool same_load(const LoadSpec& a, const LoadSpec& b) {
 
 }  // namespace
 
+Simulation Simulation::fork() const {
+  Simulation copy = *this;
+  copy.listener_ = nullptr;  // the original's listener is told about the original only
+  return copy;
+}
+
 Simulation::Simulation(const RunPlan& plan)
     : seed_(plan.seed),
       duration_(plan.duration),
@@ -38,6 +44,7 @@ Simulation::Simulation(const RunPlan& plan)
   if (duration_ <= 0 || window_ <= 0) throw std::invalid_argument("duration and window must be positive");
   for (const auto& model : plan.models) models_.push_back(compile_model(model, symbols_, locks_));
   stages_ = plan.stages;
+  if (!(plan.window > 0)) throw std::invalid_argument("the window must be positive");
   for (const auto& stage : stages_)
     if (stage.model < 0 || stage.model >= static_cast<int>(models_.size()))
       throw std::invalid_argument("a stage names a model that does not exist");
@@ -46,17 +53,13 @@ Simulation::Simulation(const RunPlan& plan)
   profile_stream_ = RngStream(seed_, "profile");
   arrival_sequence_ = RngSequence(RngStream(seed_, "arrivals"));
 
-  std::size_t slots = 0;
-  for (const auto& model : models_) slots = std::max(slots, slots_needed(*model));
-  requests_.resize(slots);
-  free_slots_.reserve(slots);
-  for (std::size_t i = slots; i-- > 0;) free_slots_.push_back(static_cast<std::int32_t>(i));
-  cpu_.reset(models_[0]->service.cores, slots);
-  finished_jobs_.reserve(slots);
+  for (const auto& model : models_) max_slots_ = std::max(max_slots_, slots_needed(*model));
+  cpu_.reset(models_[0]->service.cores, 0);
+  grow_slots(std::min<std::size_t>(max_slots_, kInitialSlots));
   lock_state_.resize(locks_.names.size());
   recorder_.begin(symbols_, plan.first_phase, window_);
   slow_traces_.resize(symbols_.endpoints().size());
-  events_.reserve(slots + 64);
+  events_.reserve(requests_.size() + 64);
 
   const auto period = static_cast<double>(models_[0]->profile_period_ns);
   next_sample_at_ns_ = profile_stream_.uniform(~0ULL) * period;
@@ -73,15 +76,24 @@ void Simulation::add_stage(Stage stage, const ModelSpec& model) {
   recorder_.grow(symbols_);
   slow_traces_.resize(symbols_.endpoints().size());
   lock_state_.resize(locks_.names.size());
-  const std::size_t slots = slots_needed(*models_.back());
-  if (slots > requests_.size()) {
-    const std::size_t old = requests_.size();
-    requests_.resize(slots);
-    for (std::size_t i = slots; i-- > old;) free_slots_.insert(free_slots_.begin(), static_cast<std::int32_t>(i));
-    cpu_.grow(slots);
-  }
+  max_slots_ = std::max(max_slots_, slots_needed(*models_.back()));
   stages_.push_back(std::move(stage));
   events_.push({stages_.back().at, static_cast<std::uint32_t>(stages_.size() - 1), EventKind::Stage});
+}
+
+// Request slots grow by doubling up to what workers + queue allow: no
+// allocation in steady state, and no gigabytes up front for a long queue.
+void Simulation::grow_slots(std::size_t target) {
+  const std::size_t old = requests_.size();
+  if (target <= old) return;
+  requests_.resize(target);
+  std::vector<std::int32_t> fresh;
+  fresh.reserve(target);
+  for (std::size_t i = target; i-- > old;) fresh.push_back(static_cast<std::int32_t>(i));
+  fresh.insert(fresh.end(), free_slots_.begin(), free_slots_.end());  // older free slots are taken first
+  free_slots_ = std::move(fresh);
+  cpu_.grow(target);
+  finished_jobs_.reserve(target);
 }
 
 void Simulation::run_until(SimTime t) {
@@ -108,7 +120,7 @@ void Simulation::run_until(SimTime t) {
   if (t > now_) now_ = t;
   if (now_ >= duration_ && recorder_.phases().back().end < duration_) {
     advance_cpu();
-    recorder_.finish(duration_, models_[current_model_]->service.cores);
+    recorder_.finish(duration_);
   }
 }
 
@@ -140,7 +152,7 @@ void Simulation::handle(const Event& e) {
     case EventKind::WindowClose: {
       advance_cpu();
       flush_traces();
-      const WindowStats& window = recorder_.close_window(now_, models_[current_model_]->service.cores, *models_[current_model_]);
+      const WindowStats& window = recorder_.close_window(now_, *models_[current_model_]);
       if (listener_) listener_->on_window(*this, window);
       if (now_ < duration_) events_.push({std::min(now_ + window_, duration_), 0, EventKind::WindowClose});
       break;
@@ -156,15 +168,11 @@ void Simulation::schedule_next_arrival() {
   const CompiledModel& model = *models_[current_model_];
   if (model.max_rate_per_ns <= 0.0) return;
   const double mean_gap = 1.0 / model.max_rate_per_ns;
-  double peak_factor = 1.0;
-  if (!model.load.curve.empty()) {
-    peak_factor = 0.0;
-    for (const auto& p : model.load.curve) peak_factor = std::max(peak_factor, p.factor);
-  }
+  const double peak_factor = model.peak_factor;
   SimTime t = next_arrival_;
   for (;;) {
     t += round_positive(arrival_sequence_.exponential(mean_gap));
-    if (t > duration_) return;
+    if (t >= duration_) return;
     const double keep = model.rate_factor(ns_to_s(static_cast<double>(t))) / peak_factor;
     if (keep >= 1.0 || arrival_sequence_.uniform() < keep) break;
   }
@@ -185,6 +193,7 @@ void Simulation::on_arrival() {
   while (ep > 0 && model.endpoints[ep].ops.empty()) --ep;
   const EndpointProgram& program = model.endpoints[ep];
 
+  if (free_slots_.empty() && requests_.size() < max_slots_) grow_slots(std::min(max_slots_, 2 * requests_.size()));
   if (free_slots_.empty() || (workers_busy_ >= model.service.workers && worker_queue_.length >= model.service.queue_limit)) {
     CompletedRequest rejected;
     rejected.endpoint = static_cast<int>(ep);
@@ -197,7 +206,15 @@ void Simulation::on_arrival() {
   const std::int32_t slot = free_slots_.back();
   free_slots_.pop_back();
   Request& r = requests_[slot];
-  r = Request{};
+  r.pc = 0;
+  r.loop_left = 0;
+  r.loop_iter = 0;
+  r.error = r.downstream_failed = r.waiting_mutex = false;
+  r.wait_stack = kNoStack;
+  r.queries = r.syscalls = r.spans_seen = 0;
+  r.payload_bytes = 0;
+  r.segments = 0;
+  r.service_start = now_;
   r.id = id;
   r.rng = rng;
   r.program = &program;
@@ -379,8 +396,10 @@ void Simulation::submit_cpu(std::int32_t slot) {
   if (model.gc_trigger_bytes > 0 && alloc > 0) {
     alloc_since_gc_ += alloc;
     if (alloc_since_gc_ >= model.gc_trigger_bytes) {
+      // One allocation can be due several cycles; they run back to back, one pause.
+      const std::int64_t cycles = alloc_since_gc_ / model.gc_trigger_bytes;
       alloc_since_gc_ %= model.gc_trigger_bytes;
-      start_gc_pause();
+      start_gc_pause(cycles);
     }
   }
 }
@@ -393,7 +412,7 @@ void Simulation::advance_cpu() {
   const CpuScheduler::Interval iv = cpu_.advance(now_);
   if (iv.to <= iv.from) return;
   const SimTime dt = iv.to - iv.from;
-  recorder_.on_cpu_interval(iv.busy_cores, dt);
+  recorder_.on_cpu_interval(iv.busy_cores, iv.cores, dt);
   if (iv.busy_cores == 0) return;
   const double busy = static_cast<double>(iv.busy_cores);
   const double end_clock = cpu_clock_ns_ + busy * static_cast<double>(dt);
@@ -427,10 +446,11 @@ void Simulation::on_cpu_next() {
   for (std::size_t i = 0; i < finished_jobs_.size(); ++i) run_ops(static_cast<std::int32_t>(finished_jobs_[i]));
 }
 
-void Simulation::start_gc_pause() {
+void Simulation::start_gc_pause(std::int64_t cycles) {
   const CompiledModel& model = *models_[current_model_];
-  recorder_.on_gc_cycle(model.stw_pause_ns);
-  if (model.stw_pause_ns <= 0 || cpu_.stopped()) return;
+  const bool pauses = model.stw_pause_ns > 0 && !cpu_.stopped();  // a pause already running absorbs this one
+  recorder_.on_gc_cycles(cycles, pauses ? model.stw_pause_ns : 0);
+  if (!pauses) return;
   advance_cpu();
   cpu_.set_stopped(true);
   reschedule_cpu();
@@ -480,7 +500,8 @@ void Simulation::fail_without_service(std::int32_t slot, FailReason reason) {
   CompletedRequest failed;
   failed.endpoint = r.endpoint;
   failed.phase = r.phase;
-  failed.latency = now_ - r.arrival;
+  // The client saw its timeout, however long the request then sat in the queue.
+  failed.latency = reason == FailReason::Timeout ? std::min(now_ - r.arrival, r.program->timeout_ns) : now_ - r.arrival;
   failed.error = true;
   failed.reason = reason;
   recorder_.on_complete(failed);
@@ -491,6 +512,13 @@ void Simulation::release_slot(std::int32_t slot) { free_slots_.push_back(slot); 
 
 void Simulation::release_worker() {
   --workers_busy_;
+  start_queued();
+}
+
+// Hands free workers to queued requests in FIFO order. A request whose client
+// has already given up is dropped as it reaches the front: servers notice a
+// closed connection only when they read from it.
+void Simulation::start_queued() {
   const CompiledModel& model = *models_[current_model_];
   while (workers_busy_ < model.service.workers && worker_queue_.length > 0) {
     const std::int32_t next = pop_front(worker_queue_, requests_);
@@ -578,9 +606,8 @@ void Simulation::flush_traces() {
 void Simulation::apply_stage(std::uint32_t index) {
   const Stage stage = stages_[index];
   advance_cpu();
-  const int cores = models_[current_model_]->service.cores;
   if (!stage.kind.empty() || !stage.text.empty()) recorder_.log(now_, stage.kind, stage.service, stage.text);
-  if (!stage.phase.empty()) recorder_.start_phase(stage.phase, now_, cores);
+  if (!stage.phase.empty()) recorder_.start_phase(stage.phase, now_);
   switch_model(stage.model);
 }
 
@@ -595,11 +622,7 @@ void Simulation::switch_model(int model_index) {
     next_arrival_ = now_;
     schedule_next_arrival();
   }
-  // More workers: start whoever is queued.
-  while (workers_busy_ < after.service.workers && worker_queue_.length > 0) {
-    const std::int32_t next = pop_front(worker_queue_, requests_);
-    start_request(next);
-  }
+  start_queued();  // more workers: start whoever is queued
 }
 
 }  // namespace perfloop

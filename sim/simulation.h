@@ -4,9 +4,9 @@
 // with FIFO queues, downstream calls, and GC (mark assists on allocation,
 // stop-the-world pauses). Everything observable goes through the Recorder.
 //
-// A Simulation is a value: copying one mid-run forks it, and the fork, given
-// the same seed, draws the same random numbers per request (counter-based
-// streams), so a fix applied to the fork is compared under the same load.
+// A Simulation is a value: fork() copies it mid-run, and the fork draws the
+// same random numbers per request (counter-based streams), so a fix applied
+// to the fork is compared under the same load.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +38,9 @@ class Simulation {
  public:
   // Throws std::invalid_argument for a plan the engine cannot run.
   explicit Simulation(const RunPlan& plan);
+
+  // A copy that goes on independently from here, with no listener.
+  Simulation fork() const;
 
   void run_until(SimTime t);
   void run() { run_until(duration_); }
@@ -110,6 +113,8 @@ class Simulation {
     std::vector<Trace> kept;  // at most slowest_traces_per_window, reused
   };
 
+  static constexpr std::size_t kInitialSlots = 1024;
+  void grow_slots(std::size_t target);
   void handle(const Event& e);
   void on_arrival();
   void schedule_next_arrival();
@@ -122,7 +127,8 @@ class Simulation {
   void advance_cpu();
   void reschedule_cpu();
   void on_cpu_next();
-  void start_gc_pause();
+  void start_gc_pause(std::int64_t cycles);
+  void start_queued();
   void complete(std::int32_t slot);
   void fail_without_service(std::int32_t slot, FailReason reason);
   void release_worker();
@@ -170,6 +176,7 @@ class Simulation {
   std::int64_t alloc_since_gc_ = 0;
 
   std::vector<Request> requests_;
+  std::size_t max_slots_ = 0;
   std::vector<std::int32_t> free_slots_;
   FifoQueue worker_queue_;
   int workers_busy_ = 0;

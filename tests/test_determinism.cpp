@@ -39,7 +39,7 @@ TEST_CASE("a fork evaluates a fix under the same load and random numbers", "[det
   Simulation original(planned.plan);
   original.run_until(1200 * kNsPerS);
 
-  Simulation fork = original;  // a copy is a fork
+  Simulation fork = original.fork();
   ParamValues fixed = planned.params;
   fixed["inventory_payload_kb"] = 8;
   fixed["incident_payload_kb"] = 8;
@@ -50,7 +50,7 @@ TEST_CASE("a fork evaluates a fix under the same load and random numbers", "[det
   fix.text = "rollback";
   fork.add_stage(fix, script.build(fixed).model);
 
-  Simulation untouched = original;
+  Simulation untouched = original.fork();
   original.run();
   fork.run();
   untouched.run();

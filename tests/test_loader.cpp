@@ -328,3 +328,332 @@ TEST_CASE("builds are deterministic, math.random included", "[loader]") {
   CHECK(first > 10.0);
   CHECK(first < 20.0);
 }
+
+// ----------------------------------------------------------------------------
+// Catalogue card, bottlenecks and enforce
+// ----------------------------------------------------------------------------
+
+TEST_CASE("the catalogue card is read from the script header", "[loader]") {
+  const ScenarioScript script = ScenarioScript::load(loader_fixture("loader_full.lua"));
+  const ScenarioMeta& meta = script.meta();
+  CHECK(meta.level == "senior");
+  CHECK(meta.families == std::vector<std::string>{"bundle-bound", "allocation-bound"});
+  CHECK(meta.minutes == 45.0);
+  REQUIRE(meta.goals.size() == 2);
+  CHECK(meta.goals[1] == "Tell a server regression from a client one.");
+
+  const ScenarioScript bare = ScenarioScript::load(loader_fixture("loader_minimal.lua"));  // no card at all
+  CHECK(bare.meta().level.empty());
+  CHECK(bare.meta().families.empty());
+  CHECK(bare.meta().minutes == 0.0);
+}
+
+TEST_CASE("bottlenecks, gates and future changes are read from build's result", "[loader]") {
+  ScenarioScript script = ScenarioScript::load(loader_fixture("loader_full.lua"));
+  const ScenarioBuild build = script.build(script.resolve({}));
+  CHECK(build.fix_spacing_s == 600.0);
+  REQUIRE(build.fixes.size() == 4);
+  CHECK(build.fixes[0].id == "add-cores");
+  CHECK(build.fixes[0].text == "More room for the same waste: p99 improves, allocation does not.");
+
+  REQUIRE(build.bottlenecks.size() == 2);  // in the order written
+  const BottleneckSpec& payload = build.bottlenecks[0];
+  CHECK(payload.id == "inventory-payload");
+  CHECK(payload.title == "The inventory payload grew tenfold");
+  CHECK(payload.symptom.endpoint == "/checkout");
+  CHECK(payload.symptom.metric == "p99");
+  CHECK(payload.symptom.onset_s == 1800.0);
+  CHECK(payload.symptom.side == "server");  // the default
+  CHECK(payload.stream == "alloc");
+  CHECK(payload.hot_frame == "runtime.mallocgc");
+  CHECK(payload.hot_span == "inventory_check");
+  CHECK(payload.families == std::vector<std::string>{"allocation-bound"});
+  CHECK(payload.root_cause.find("full SKU objects") != std::string::npos);
+  CHECK(payload.right_fixes == std::vector<std::string>{"trim-payload"});
+  CHECK(payload.wrong_fixes == std::vector<std::string>{"add-cores", "raise-gogc"});
+  REQUIRE(payload.hints.size() == 3);
+  CHECK(payload.hints.at("move_on") == "Allocation is back to baseline; what is left?");
+  CHECK(payload.debrief == "A contract on the payload would have caught it at the deploy.");
+
+  const BottleneckSpec& bundle = build.bottlenecks[1];
+  CHECK(bundle.id == "checkout-bundle");
+  CHECK(bundle.symptom.metric == "lcp");
+  CHECK(bundle.symptom.side == "client");
+  CHECK(bundle.stream == "bundle");
+  CHECK(bundle.hot_span.empty());
+  CHECK(bundle.hints.empty());
+
+  const auto& gates = build.enforce.gates;
+  REQUIRE(gates.size() == 3);
+  CHECK(gates[0].id == "bundle-budget");
+  CHECK(gates[0].kind == "bundle-budget");
+  CHECK(gates[0].endpoint == "/checkout");
+  CHECK(gates[0].threshold == 350.0);
+  CHECK(gates[0].unit == "KB");
+  CHECK(gates[1].title == "Inventory payload contract");
+  CHECK(gates[1].description.find("/inventory response") != std::string::npos);
+  CHECK(gates[2].kind == "runbook");
+  CHECK(gates[2].endpoint.empty());
+  CHECK(gates[2].threshold == 0.0);
+
+  const auto& future = build.enforce.future;
+  REQUIRE(future.size() == 3);  // sorted by day, not as written
+  CHECK(future[0].day == 7.0);
+  CHECK(future[0].text == "+ \"restock_eta\"");
+  CHECK_FALSE(future[0].harmful);
+  CHECK(future[0].set.at("payload_kb") == 9.0);
+  CHECK(future[1].day == 30.0);
+  CHECK(future[1].harmful);
+  CHECK(future[2].day == 90.0);
+  CHECK(future[2].set.at("bundle_kb") == 900.0);
+}
+
+TEST_CASE("hot spots are checked against the shipped model, not a param override", "[loader]") {
+  ScenarioScript script = ScenarioScript::load(loader_fixture("loader_full.lua"));
+  // The cached build has no inventory_check span; the bottleneck still names it.
+  const ScenarioBuild cached = script.build(script.resolve({{"inventory_cached", 1.0}}));
+  CHECK(child_named(cached.model.endpoints[0].root, "serialise_response").name == "serialise_response");
+  CHECK(cached.model.endpoints[0].root.children.size() == 1);
+  CHECK(cached.bottlenecks.at(0).hot_span == "inventory_check");
+}
+
+namespace {
+
+// A valid scenario with one bottleneck, varied by replace_once() into each broken one.
+const std::string kBottleneckScenario = R"lua(return {
+  id = "inline-bottleneck",
+  title = "inline bottleneck scenario",
+  level = "middle", families = { "allocation-bound" },
+  params = { payload_kb = { default = 8, min = 1, max = 100 } },
+  build = function(p)
+    return {
+      duration_s = 600,
+      service = { name = "svc", root_frame = "main" },
+      load = { rps = 10 },
+      endpoints = {
+        { name = "/checkout", client = { bundle_kb = 300 },
+          root = span { name = "handle_request", frame = "handlers.Checkout",
+            cpu { frame = p.payload_kb > 50 and "cache.Get" or "handlers.Checkout", ms = 1 },
+            span { name = "inventory_check",
+              downstream { service = "inv", rtt_ms = 1, payload_kb = p.payload_kb, decode_alloc_per_kb = 6 } },
+          } },
+      },
+      fixes = {
+        trim = { title = "Ask for SKU ids only", set = { payload_kb = 8 } },
+        cores = { title = "Add cores" },
+        gogc = { title = "Raise GOGC" },
+      },
+      bottlenecks = {
+        { id = "payload", title = "Inventory payload",
+          symptom = { endpoint = "/checkout", metric = "p99", onset_s = 60 },
+          stream = "alloc", hot_frame = "encoding/json.Unmarshal", hot_span = "inventory_check",
+          families = { "allocation-bound" }, root_cause = "The payload grew.",
+          right_fixes = { "trim" }, wrong_fixes = { "cores", "gogc" },
+          hints = { observe = "Look at p99." },
+          debrief = "Trim it." },
+      },
+      enforce = {
+        gates = { { id = "payload-size", kind = "payload-contract", title = "Payload contract", endpoint = "/checkout",
+                    threshold = 16, unit = "KB", description = "Fails a deploy that grows the payload." } },
+        future = { { day = 3, title = "Bigger payload", set = { payload_kb = 20 }, harmful = true } },
+      },
+    }
+  end,
+}
+)lua";
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(text.find(from, at + 1) == std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+std::string bottleneck_scenario_with(const std::string& from, const std::string& to) {
+  return replace_once(kBottleneckScenario, from, to);
+}
+
+ScenarioError load_error(const std::string& name, const std::string& text) {
+  try {
+    ScenarioScript::load(write_loader_temp(name, text));
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+  FAIL("loaded without error: " << name);
+  return ScenarioError("", 0, "", "");
+}
+
+}  // namespace
+
+TEST_CASE("the inline bottleneck scenario is valid as written", "[loader]") {
+  ScenarioScript script = ScenarioScript::load(write_loader_temp("bottleneck_ok.lua", kBottleneckScenario));
+  const ScenarioBuild build = script.build(script.resolve({}));
+  REQUIRE(build.bottlenecks.size() == 1);
+  CHECK(build.enforce.gates.size() == 1);
+  SECTION("engine frames and the root frame can be hot") {
+    for (const char* frame : {"runtime.scanobject", "sync.(*Mutex).Lock", "net/http.(*Client).Do", "main"}) {
+      const std::string text = bottleneck_scenario_with("hot_frame = \"encoding/json.Unmarshal\"",
+                                                        std::string("hot_frame = \"") + frame + "\"");
+      ScenarioScript variant = ScenarioScript::load(write_loader_temp("engine_frame.lua", text));
+      CHECK_NOTHROW(variant.build({}));
+    }
+  }
+}
+
+TEST_CASE("a hot frame may arrive with a timeline change, not only with a fix", "[loader]") {
+  // The incident deploy is what brings cache.Get into the profile.
+  const std::string text = replace_once(
+      bottleneck_scenario_with("hot_frame = \"encoding/json.Unmarshal\"", "hot_frame = \"cache.Get\""),
+      "      fixes = {", "      timeline = { { at_s = 100, set = { payload_kb = 60 } } },\n      fixes = {");
+  ScenarioScript script = ScenarioScript::load(write_loader_temp("timeline_frame.lua", text));
+  CHECK(script.build({}).bottlenecks.at(0).hot_frame == "cache.Get");
+  CHECK_NOTHROW(script.build({{"payload_kb", 20.0}}));  // a fix-like override: still judged on the shipped timeline
+}
+
+TEST_CASE("broken catalogue cards are refused with the field at fault", "[loader]") {
+  SECTION("unknown family") {
+    const ScenarioError e = load_error(
+        "card_family.lua", bottleneck_scenario_with("\"middle\", families = { \"allocation-bound\" }",
+                                                    "\"middle\", families = { \"allocation-bound\", \"gc-bound\" }"));
+    CHECK(e.field() == "families[2]");
+    CHECK(e.message().find("unknown family \"gc-bound\" (families: cpu-algorithmic, allocation-bound,") == 0);
+  }
+  SECTION("unknown level") {
+    const ScenarioError e = load_error("card_level.lua", bottleneck_scenario_with("\"middle\"", "\"expert\""));
+    CHECK(e.field() == "level");
+    CHECK(e.message() == "must be \"junior\", \"middle\" or \"senior\", got \"expert\"");
+  }
+  SECTION("minutes out of range") {
+    const ScenarioError e =
+        load_error("card_minutes.lua", bottleneck_scenario_with("level = \"middle\",", "minutes = 0,"));
+    CHECK(e.field() == "minutes");
+    CHECK(e.message() == "must be in (0, 600], got 0");
+  }
+  SECTION("empty goal") {
+    const ScenarioError e =
+        load_error("card_goals.lua", bottleneck_scenario_with("level = \"middle\",", "goals = { 'a', '' },"));
+    CHECK(e.field() == "goals[2]");
+    CHECK(e.message() == "must not be empty");
+  }
+}
+
+TEST_CASE("broken bottlenecks and gates name the field at fault", "[loader]") {
+  auto error_for = [](const std::string& name, const std::string& from, const std::string& to) {
+    return build_error(name, bottleneck_scenario_with(from, to));
+  };
+  SECTION("family not in kFamilies") {
+    const ScenarioError e = error_for("b_family.lua", "families = { \"allocation-bound\" }, root_cause",
+                                      "families = { \"memory-bound\" }, root_cause");
+    CHECK(e.field() == "bottlenecks[1].families[1]");
+    CHECK(e.message().find("unknown family \"memory-bound\"") == 0);
+  }
+  SECTION("unknown fix") {
+    const ScenarioError e = error_for("b_fix.lua", "right_fixes = { \"trim\" }", "right_fixes = { \"trimm\" }");
+    CHECK(e.field() == "bottlenecks[1].right_fixes[1]");
+    CHECK(e.message() == "no fix named \"trimm\" (fixes: cores, gogc, trim)");
+  }
+  SECTION("a fix both right and wrong") {
+    const ScenarioError e =
+        error_for("b_both.lua", "wrong_fixes = { \"cores\", \"gogc\" }", "wrong_fixes = { \"cores\", \"trim\" }");
+    CHECK(e.field() == "bottlenecks[1].wrong_fixes[2]");
+    CHECK(e.message() == "fix \"trim\" is also in right_fixes (a fix is either right or wrong)");
+  }
+  SECTION("only one wrong fix") {
+    const ScenarioError e =
+        error_for("b_one_wrong.lua", "wrong_fixes = { \"cores\", \"gogc\" }", "wrong_fixes = { \"cores\" }");
+    CHECK(e.field() == "bottlenecks[1].wrong_fixes");
+    CHECK(e.message() == "must list at least 2 fixes, got 1");
+  }
+  SECTION("unknown hot span") {
+    const ScenarioError e = error_for("b_span.lua", "hot_span = \"inventory_check\"", "hot_span = \"inventory\"");
+    CHECK(e.field() == "bottlenecks[1].hot_span");
+    CHECK(e.message() ==
+          "no span named \"inventory\" in endpoint \"/checkout\" (spans: handle_request, inventory_check)");
+  }
+  SECTION("hot frame that exists nowhere") {
+    const ScenarioError e =
+        error_for("b_frame.lua", "hot_frame = \"encoding/json.Unmarshal\"", "hot_frame = \"json.Decode\"");
+    CHECK(e.field() == "bottlenecks[1].hot_frame");
+    CHECK(e.message().find("no frame named \"json.Decode\" in the model built with the default params") == 0);
+  }
+  SECTION("hot frame only in a build with other params") {
+    const std::string text =
+        bottleneck_scenario_with("hot_frame = \"encoding/json.Unmarshal\"", "hot_frame = \"cache.Get\"");
+    ScenarioScript script = ScenarioScript::load(write_loader_temp("b_frame_param.lua", text));
+    try {
+      script.build({{"payload_kb", 60.0}});  // this build has cache.Get; the default one does not
+      FAIL("built without error");
+    } catch (const ScenarioError& e) {
+      CHECK(e.field() == "bottlenecks[1].hot_frame");
+    }
+  }
+  SECTION("hot frame after a timeline change, but only past the end of the run") {
+    const std::string text = replace_once(
+        bottleneck_scenario_with("hot_frame = \"encoding/json.Unmarshal\"", "hot_frame = \"cache.Get\""),
+        "      fixes = {", "      timeline = { { at_s = 600, set = { payload_kb = 60 } } },\n      fixes = {");
+    const ScenarioError e = build_error("b_frame_late.lua", text);
+    CHECK(e.field() == "bottlenecks[1].hot_frame");
+  }
+  SECTION("metric lcp on the server side") {
+    const ScenarioError e = error_for("b_lcp.lua", "metric = \"p99\", onset_s = 60",
+                                      "metric = \"lcp\", onset_s = 60, side = \"server\"");
+    CHECK(e.field() == "bottlenecks[1].symptom.side");
+    CHECK(e.message() == "must be \"client\" for metric \"lcp\" (a browser metric), got \"server\"");
+  }
+  SECTION("symptom on an unknown endpoint") {
+    const ScenarioError e =
+        error_for("b_endpoint.lua", "symptom = { endpoint = \"/checkout\"", "symptom = { endpoint = \"/x\"");
+    CHECK(e.field() == "bottlenecks[1].symptom.endpoint");
+    CHECK(e.message() == "no endpoint named \"/x\" (endpoints: /checkout)");
+  }
+  SECTION("hint key that is not a step") {
+    const ScenarioError e = error_for("b_hint.lua", "observe = \"Look at p99.\"", "guess = \"Look at p99.\"");
+    CHECK(e.field() == "bottlenecks[1].hints.guess");
+    CHECK(e.message() ==
+          "unknown field (expected one of: observe, profile, classify, predict, fix, verify, enforce, move_on)");
+  }
+  SECTION("unknown bottleneck field") {
+    const ScenarioError e = error_for("b_field.lua", "debrief = \"Trim it.\"", "debrief = \"Trim it.\", lesson = 'x'");
+    CHECK(e.field() == "bottlenecks[1].lesson");
+  }
+  SECTION("gate kind unknown") {
+    const ScenarioError e = error_for("g_kind.lua", "kind = \"payload-contract\"", "kind = \"payload-contrat\"");
+    CHECK(e.field() == "enforce.gates[1].kind");
+    CHECK(e.message().find("must be \"bundle-budget\", \"query-count\", ") == 0);
+    CHECK(e.message().find("\"runbook\", got \"payload-contrat\"") != std::string::npos);
+  }
+  SECTION("gate endpoint unknown") {
+    const ScenarioError e = error_for("g_endpoint.lua", "title = \"Payload contract\", endpoint = \"/checkout\"",
+                                      "title = \"Payload contract\", endpoint = \"/chekout\"");
+    CHECK(e.field() == "enforce.gates[1].endpoint");
+    CHECK(e.message() == "no endpoint named \"/chekout\" (endpoints: /checkout)");
+  }
+  SECTION("future change setting an undeclared param") {
+    const ScenarioError e = error_for("f_set.lua", "set = { payload_kb = 20 }", "set = { payload = 20 }");
+    CHECK(e.field() == "enforce.future[1].set.payload");
+    CHECK(e.message() == "unknown param \"payload\" (declared params: payload_kb)");
+  }
+  SECTION("header families missing one of the bottlenecks'") {
+    const ScenarioError e = error_for("h_extra.lua", "families = { \"allocation-bound\" }, root_cause",
+                                      "families = { \"allocation-bound\", \"cpu-algorithmic\" }, root_cause");
+    CHECK(e.field() == "families");
+    CHECK(e.message() == "misses \"cpu-algorithmic\", a family of bottlenecks[1] (\"payload\")");
+  }
+  SECTION("header families listing one no bottleneck has") {
+    const ScenarioError e = error_for("h_missing.lua", "\"middle\", families = { \"allocation-bound\" }",
+                                      "\"middle\", families = { \"allocation-bound\", \"io-n-plus-1\" }");
+    CHECK(e.field() == "families");
+    CHECK(e.message() == "lists \"io-n-plus-1\" but no bottleneck belongs to it");
+  }
+  SECTION("bottlenecks but no gates") {
+    // `nil and {...}` drops the table while keeping the text valid Lua.
+    const ScenarioError e = error_for("no_gates.lua", "gates = { {", "gates = nil and { {");
+    CHECK(e.field() == "enforce.gates");
+    CHECK(e.message() == "must list at least one gate when the scenario has bottlenecks");
+  }
+  SECTION("bottlenecks but no enforce block") {
+    const ScenarioError e = error_for("no_enforce.lua", "enforce = {", "enforce = nil and {");
+    CHECK(e.field() == "enforce");
+    CHECK(e.message() == "is required when the scenario has bottlenecks (at least one gate)");
+  }
+}

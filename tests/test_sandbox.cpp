@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "sim/lua_sandbox.h"
 #include "sim/scenario_loader.h"
@@ -269,4 +271,56 @@ TEST_CASE("the prelude's mark records the line of the constructor call", "[sandb
   CHECK(value.field("first")->line == 2);
   CHECK(value.field("second")->line == 3);
   CHECK(value.field("plain")->line == 0);
+}
+
+TEST_CASE("pairs and next visit keys in one fixed order, run after run", "[sandbox][determinism]") {
+  // Lua's own order follows string hashes seeded per state; built endpoints
+  // must not. Each load is a fresh lua_State with a fresh hash seed.
+  const std::string script = R"lua(
+local names = { "zeta", "alpha", "mike", "delta", "kilo", "echo", "bravo", "quebec", "lima", "yankee",
+                "hotel", "oscar", "golf", "xray", "india", "juliet", "papa", "romeo", "sierra", "tango" }
+local shares = { [3] = "three", [1] = "one", [2] = "two" }
+for _, n in ipairs(names) do shares[n] = #n end
+return {
+  id = "ordered",
+  title = "ordered iteration",
+  params = { b = { default = 2 }, a = { default = 1 }, c = { default = 3 } },
+  build = function(p)
+    local endpoints = {}
+    for name, share in pairs(shares) do
+      endpoints[#endpoints + 1] = { name = "/" .. tostring(name), share = type(share) == "number" and share or 1,
+        root = span { name = "r", cpu { frame = "f", ms = 1 } } }
+    end
+    local order = ""
+    for k in pairs(p) do order = order .. k end
+    local first = next(shares)
+    return { duration_s = 60, service = { name = "s" }, load = { rps = 1 }, endpoints = endpoints,
+             timeline = { { at_s = 1, text = order .. ":" .. tostring(first) } } }
+  end,
+}
+)lua";
+  const std::string path = write_sandbox_temp("ordered.lua", script);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ScenarioScript loaded = ScenarioScript::load(path);
+    const ScenarioBuild build = loaded.build(loaded.resolve({}));
+    std::vector<std::string> names;
+    for (const auto& e : build.model.endpoints) names.push_back(e.name);
+    REQUIRE(names.size() == 23);
+    CHECK(names[0] == "/1");
+    CHECK(names[1] == "/2");
+    CHECK(names[2] == "/3");
+    CHECK(std::is_sorted(names.begin() + 3, names.end()));
+    CHECK(build.timeline.at(0).text == "abc:1");
+  }
+}
+
+TEST_CASE("pairs refuses keys that have no fixed order", "[sandbox][determinism]") {
+  const std::string path = write_sandbox_temp(
+      "table_keys.lua", "local t = { [{}] = 1, [{}] = 2 }\nfor k in pairs(t) do end\nreturn {}\n");
+  try {
+    ScenarioScript::load(path);
+    FAIL("loaded");
+  } catch (const ScenarioError& e) {
+    CHECK(std::string(e.what()).find("table_keys.lua:2: pairs/next: table keys have no fixed order") != std::string::npos);
+  }
 }

@@ -12,7 +12,10 @@
 
 namespace perfloop::test {
 
-inline std::string source_path(const std::string& relative) { return std::string(PERFLOOP_SOURCE_DIR) + "/" + relative; }
+// A path inside the source tree; absolute paths are kept as they are.
+inline std::string source_path(const std::string& path) {
+  return !path.empty() && path[0] == '/' ? path : std::string(PERFLOOP_SOURCE_DIR) + "/" + path;
+}
 
 struct RunResult {
   PlannedRun planned;

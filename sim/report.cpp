@@ -86,6 +86,36 @@ void fill_profiles(EndpointSummary& s, const Symbols& symbols, const Profile& pr
   s.profile_offcpu = amounts_by_frame(symbols, profile, endpoint, false, served);
 }
 
+// One endpoint's figures from what was accumulated for it over `seconds`.
+EndpointSummary summarise_endpoint(const Symbols& symbols, std::size_t e, const EndpointPhase& ep, const Profile& profile,
+                                   double seconds, const SloSpec& slo) {
+  EndpointSummary s;
+  s.name = symbols.endpoints()[e].name;
+  const auto served = static_cast<double>(ep.latency_ns.count());
+  s.requests = ep.latency_ns.count() + ep.rejected;
+  s.rps = static_cast<double>(s.requests) / seconds;
+  s.mean_ms = ms(ep.latency_ns.mean());
+  s.p50_ms = ms(ep.latency_ns.quantile(0.50));
+  s.p90_ms = ms(ep.latency_ns.quantile(0.90));
+  s.p99_ms = ms(ep.latency_ns.quantile(0.99));
+  s.max_ms = ms(static_cast<double>(ep.latency_ns.max()));
+  s.error_rate = s.requests ? static_cast<double>(ep.errors) / static_cast<double>(s.requests) : 0.0;
+  if (slo.endpoint == s.name && slo.objective < 1.0 && s.requests)
+    s.slo_burn_rate = (static_cast<double>(ep.slo_bad) / static_cast<double>(s.requests)) / (1.0 - slo.objective);
+  s.queries_per_request = served > 0 ? static_cast<double>(ep.queries) / served : 0.0;
+  s.payload_kb_p99 = ep.payload_bytes.quantile(0.99) / 1024.0;
+  s.has_rum = ep.lcp_ns.count() > 0;
+  s.lcp_p75_ms = ms(ep.lcp_ns.quantile(0.75));
+  s.inp_p75_ms = ms(ep.inp_ns.quantile(0.75));
+  const auto& infos = symbols.endpoints()[e].spans;
+  for (std::size_t i = 0; i < ep.span_ns.size() && i < infos.size(); ++i) {
+    if (ep.span_ns[i].count() == 0) continue;
+    s.spans.push_back({infos[i].name, ms(ep.span_ns[i].mean()), ms(ep.span_ns[i].quantile(0.99))});
+  }
+  fill_profiles(s, symbols, profile, e, served);
+  return s;
+}
+
 }  // namespace
 
 PhaseSummary summarise_range(const Simulation& sim, const SloSpec& slo, SimTime from, SimTime to) {
@@ -93,17 +123,14 @@ PhaseSummary summarise_range(const Simulation& sim, const SloSpec& slo, SimTime 
   const std::size_t endpoints = symbols.endpoints().size();
   PhaseSummary out;
   out.name = "range";
-  std::vector<LogHistogram> latency(endpoints), payload(endpoints), lcp(endpoints);
-  std::vector<std::uint64_t> errors(endpoints), bad(endpoints), queries(endpoints), completed(endpoints);
+  std::vector<EndpointPhase> acc(endpoints);  // windows carry no span or INP statistics
   Profile profile;
   profile.resize(endpoints, symbols.stack_count());
   double busy = 0.0, gc_share_weighted = 0.0, alloc_bytes = 0.0, seconds = 0.0;
   std::uint64_t cycles = 0;
-  bool any = false;
   for (const auto& w : sim.windows()) {
     if (w.start < from || w.end > to) continue;
-    if (!any) out.start_s = ns_to_s(static_cast<double>(w.start));
-    any = true;
+    if (seconds == 0.0) out.start_s = ns_to_s(static_cast<double>(w.start));
     out.end_s = ns_to_s(static_cast<double>(w.end));
     const double span_s = ns_to_s(static_cast<double>(w.end - w.start));
     seconds += span_s;
@@ -112,43 +139,26 @@ PhaseSummary summarise_range(const Simulation& sim, const SloSpec& slo, SimTime 
     alloc_bytes += w.alloc_bytes_per_s * span_s;
     cycles += w.gc_cycles;
     for (std::size_t e = 0; e < w.endpoints.size() && e < endpoints; ++e) {
-      const auto& ew = w.endpoints[e];
-      latency[e].merge(ew.latency_ns);
-      payload[e].merge(ew.payload_bytes);
-      lcp[e].merge(ew.lcp_ns);
-      errors[e] += ew.errors;
-      bad[e] += ew.slo_bad;
-      queries[e] += ew.queries;
-      completed[e] += ew.completed;
+      const EndpointWindow& ew = w.endpoints[e];
+      EndpointPhase& a = acc[e];
+      a.latency_ns.merge(ew.latency_ns);
+      a.payload_bytes.merge(ew.payload_bytes);
+      a.lcp_ns.merge(ew.lcp_ns);
+      a.errors += ew.errors;
+      a.rejected += ew.completed - ew.latency_ns.count();  // turned away: counted, never timed
+      a.slo_bad += ew.slo_bad;
+      a.queries += ew.queries;
     }
     for (const auto& entry : w.profile)
       if (entry.endpoint < endpoints && entry.stack < profile.stacks) profile.at(entry.endpoint, entry.stack).add(entry.cell);
   }
-  if (!any || seconds <= 0) return out;
+  if (seconds <= 0) return out;
   out.cpu_utilisation = busy / seconds;
   out.gc_cpu_pct = 100.0 * gc_share_weighted / seconds;
   out.alloc_mb_per_s = alloc_bytes / (1024.0 * 1024.0) / seconds;
   out.gc_cycles_per_s = static_cast<double>(cycles) / seconds;
-  for (std::size_t e = 0; e < endpoints; ++e) {
-    EndpointSummary s;
-    s.name = symbols.endpoints()[e].name;
-    s.requests = completed[e];
-    s.rps = static_cast<double>(s.requests) / seconds;
-    s.mean_ms = ms(latency[e].mean());
-    s.p50_ms = ms(latency[e].quantile(0.50));
-    s.p90_ms = ms(latency[e].quantile(0.90));
-    s.p99_ms = ms(latency[e].quantile(0.99));
-    s.max_ms = ms(static_cast<double>(latency[e].max()));
-    s.error_rate = s.requests ? static_cast<double>(errors[e]) / static_cast<double>(s.requests) : 0.0;
-    if (slo.endpoint == s.name && slo.objective < 1.0 && s.requests)
-      s.slo_burn_rate = (static_cast<double>(bad[e]) / static_cast<double>(s.requests)) / (1.0 - slo.objective);
-    s.queries_per_request = latency[e].count() ? static_cast<double>(queries[e]) / static_cast<double>(latency[e].count()) : 0.0;
-    s.payload_kb_p99 = payload[e].quantile(0.99) / 1024.0;
-    s.has_rum = lcp[e].count() > 0;
-    s.lcp_p75_ms = ms(lcp[e].quantile(0.75));
-    fill_profiles(s, symbols, profile, e, static_cast<double>(latency[e].count()));
-    out.endpoints.push_back(std::move(s));
-  }
+  for (std::size_t e = 0; e < endpoints; ++e)
+    out.endpoints.push_back(summarise_endpoint(symbols, e, acc[e], profile, seconds, slo));
   return out;
 }
 
@@ -167,35 +177,8 @@ std::vector<PhaseSummary> summarise_phases(const Simulation& sim, const SloSpec&
     ps.gc_cpu_pct = cpu_ns > 0 ? 100.0 * phase.gc_cpu_ns / cpu_ns : 0.0;
     ps.alloc_mb_per_s = phase.alloc_bytes / (1024.0 * 1024.0) / seconds;
     ps.gc_cycles_per_s = static_cast<double>(phase.gc_cycles) / seconds;
-    for (std::size_t e = 0; e < phase.endpoints.size(); ++e) {
-      const EndpointPhase& ep = phase.endpoints[e];
-      EndpointSummary s;
-      s.name = symbols.endpoints()[e].name;
-      s.requests = ep.latency_ns.count() + ep.rejected;
-      s.rps = static_cast<double>(s.requests) / seconds;
-      s.mean_ms = ms(ep.latency_ns.mean());
-      s.p50_ms = ms(ep.latency_ns.quantile(0.50));
-      s.p90_ms = ms(ep.latency_ns.quantile(0.90));
-      s.p99_ms = ms(ep.latency_ns.quantile(0.99));
-      s.max_ms = ms(static_cast<double>(ep.latency_ns.max()));
-      s.error_rate = s.requests ? static_cast<double>(ep.errors) / static_cast<double>(s.requests) : 0.0;
-      if (slo.endpoint == s.name && slo.objective < 1.0 && s.requests) {
-        const auto bad = static_cast<double>(ep.slo_bad);
-        s.slo_burn_rate = (bad / static_cast<double>(s.requests)) / (1.0 - slo.objective);
-      }
-      s.queries_per_request = ep.latency_ns.count() ? static_cast<double>(ep.queries) / static_cast<double>(ep.latency_ns.count()) : 0.0;
-      s.payload_kb_p99 = ep.payload_bytes.quantile(0.99) / 1024.0;
-      s.has_rum = ep.lcp_ns.count() > 0;
-      s.lcp_p75_ms = ms(ep.lcp_ns.quantile(0.75));
-      s.inp_p75_ms = ms(ep.inp_ns.quantile(0.75));
-      const auto& infos = symbols.endpoints()[e].spans;
-      for (std::size_t i = 0; i < ep.span_ns.size() && i < infos.size(); ++i) {
-        if (ep.span_ns[i].count() == 0) continue;
-        s.spans.push_back({infos[i].name, ms(ep.span_ns[i].mean()), ms(ep.span_ns[i].quantile(0.99))});
-      }
-      fill_profiles(s, symbols, phase.profile, e, static_cast<double>(ep.latency_ns.count()));
-      ps.endpoints.push_back(std::move(s));
-    }
+    for (std::size_t e = 0; e < phase.endpoints.size(); ++e)
+      ps.endpoints.push_back(summarise_endpoint(symbols, e, phase.endpoints[e], phase.profile, seconds, slo));
     out.push_back(std::move(ps));
   }
   return out;

@@ -911,6 +911,14 @@ class BuildReader {
     if ((symptom.metric == "lcp" || symptom.metric == "inp") && symptom.side != "client")
       r.fail("side", "must be \"client\" for metric " + in_quotes(symptom.metric) + " (a browser metric), got " +
                          in_quotes(symptom.side) + (r.find("side") ? "" : " (the default)"));
+    // A browser metric needs a page: the endpoint must ship a client bundle.
+    if (symptom.metric == "lcp" || symptom.metric == "inp") {
+      const auto it = std::find_if(endpoints.begin(), endpoints.end(),
+                                   [&](const EndpointSpec& e) { return e.name == symptom.endpoint; });
+      if (it != endpoints.end() && !it->client.enabled)
+        r.fail("endpoint", "endpoint " + in_quotes(symptom.endpoint) + " has no client bundle, so no " +
+                               in_quotes(symptom.metric) + " to observe (add client = {...} to it)");
+    }
     return symptom;
   }
 

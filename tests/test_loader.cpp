@@ -600,6 +600,14 @@ TEST_CASE("broken bottlenecks and gates name the field at fault", "[loader]") {
     CHECK(e.field() == "bottlenecks[1].symptom.side");
     CHECK(e.message() == "must be \"client\" for metric \"lcp\" (a browser metric), got \"server\"");
   }
+  SECTION("a browser metric on an endpoint without a page") {
+    const std::string text = replace_once(bottleneck_scenario_with("metric = \"p99\", onset_s = 60",
+                                                                   "metric = \"lcp\", onset_s = 60, side = \"client\""),
+                                          "client = { bundle_kb = 300 },", "");
+    const ScenarioError e = build_error("b_lcp_no_client.lua", text);
+    CHECK(e.field() == "bottlenecks[1].symptom.endpoint");
+    CHECK(e.message() == "endpoint \"/checkout\" has no client bundle, so no \"lcp\" to observe (add client = {...} to it)");
+  }
   SECTION("symptom on an unknown endpoint") {
     const ScenarioError e =
         error_for("b_endpoint.lua", "symptom = { endpoint = \"/checkout\"", "symptom = { endpoint = \"/x\"");

@@ -91,6 +91,7 @@ TEST_CASE("bea-sven-quarter: GC is 18% of the /orders CPU profile, the logger it
   INFO("logger KB/request baseline " << alloc_per_request(base, logger) << ", accumulated "
                                      << alloc_per_request(acc, logger) << ", fixed " << alloc_per_request(fixed, logger));
   CHECK(!acc.profile_alloc.empty());
+  REQUIRE_FALSE(acc.profile_alloc.empty());
   CHECK(acc.profile_alloc.front().frame == logger);  // the top allocator
   CHECK(alloc_per_request(acc, logger) > 10 * alloc_per_request(base, logger));
   CHECK(alloc_per_request(fixed, logger) < 0.15 * alloc_per_request(acc, logger));

@@ -31,6 +31,7 @@ TEST_CASE("/checkout p99: 240 ms baseline, 1.4 s in the incident, 235 ms after r
 }
 
 TEST_CASE("incident CPU profile: GC 31%, json.Marshal 24%, pgx.Query 12%, handlers.Checkout 6%", "[checkout]") {
+  // The seed: scanobject 22% (baseline 4%), mallocgc 9% (2%), json.Marshal 24% (4%), pgx.Query 12%, handlers.Checkout 6%.
   const auto& base = checkout("baseline");
   const auto& inc = checkout("incident");
   const auto& after = checkout("after_fix");
@@ -38,15 +39,17 @@ TEST_CASE("incident CPU profile: GC 31%, json.Marshal 24%, pgx.Query 12%, handle
                                << test::frame_pct(inc, "runtime.mallocgc") << " Marshal "
                                << test::frame_pct(inc, "encoding/json.Marshal") << " pgx " << test::frame_pct(inc, "pgx.Query")
                                << " Checkout " << test::frame_pct(inc, "handlers.Checkout"));
-  CHECK(test::frame_pct(inc, "runtime.scanobject") == Approx(22).margin(5));
-  CHECK(test::frame_pct(inc, "runtime.mallocgc") == Approx(9).margin(5));
-  CHECK(gc_pct(inc) == Approx(31).margin(5));
-  CHECK(test::frame_pct(inc, "encoding/json.Marshal") == Approx(24).margin(5));
-  CHECK(test::frame_pct(inc, "pgx.Query") == Approx(12).margin(5));
-  CHECK(test::frame_pct(inc, "handlers.Checkout") == Approx(6).margin(5));
+  // Each within a few points of the seed, and present: a missing frame reads 0.
+  CHECK(test::frame_pct(inc, "runtime.scanobject") == Approx(22).margin(3));
+  CHECK(test::frame_pct(inc, "runtime.mallocgc") == Approx(9).margin(3));
+  CHECK(gc_pct(inc) == Approx(31).margin(4));
+  CHECK(test::frame_pct(inc, "encoding/json.Marshal") == Approx(24).margin(2));
+  CHECK(test::frame_pct(inc, "pgx.Query") == Approx(12).margin(2));
+  CHECK(test::frame_pct(inc, "handlers.Checkout") == Approx(6).margin(1.5));
   INFO("baseline: GC " << gc_pct(base) << " Marshal " << test::frame_pct(base, "encoding/json.Marshal"));
-  CHECK(gc_pct(base) == Approx(6).margin(5));
-  CHECK(test::frame_pct(base, "encoding/json.Marshal") == Approx(4).margin(5));
+  CHECK(gc_pct(base) == Approx(6).margin(2.5));
+  CHECK(test::frame_pct(base, "encoding/json.Marshal") == Approx(4).margin(2));
+  CHECK(test::frame_pct(base, "encoding/json.Marshal") > 0);
   // The rollback restores the baseline profile.
   CHECK(gc_pct(after) == Approx(gc_pct(base)).margin(2));
   CHECK(test::frame_pct(after, "encoding/json.Marshal") == Approx(test::frame_pct(base, "encoding/json.Marshal")).margin(2));
@@ -114,14 +117,16 @@ TEST_CASE("event log: the inventory-service deploy with its diff, then the burn 
 }
 
 TEST_CASE("the seed's slow trace: downstream spans of the slowest incident traces exceed their baselines", "[checkout]") {
-  int checked = 0;
+  int traces = 0, spans = 0;
   for (const auto& t : incident_run().json["traces"]) {
     if (t["phase"] != "incident" || t["endpoint"] != "/checkout") continue;
-    ++checked;
+    ++traces;
     for (const auto& s : t["spans"]) {
-      if (s["name"] == "serialise_response" || s["name"] == "inventory_check")
-        CHECK(s["duration_ms"].get<double>() > 2 * s["baseline_ms"].get<double>());
+      if (s["name"] == "auth_check" || s["name"] == "handle_request") continue;
+      ++spans;  // order_query, inventory_check, payment_call, serialise_response
+      CHECK(s["duration_ms"].get<double>() > 2 * s["baseline_ms"].get<double>());
     }
   }
-  CHECK(checked >= 1);
+  CHECK(traces >= 1);
+  CHECK(spans == 4 * traces);
 }

@@ -195,8 +195,9 @@ const WindowStats& Recorder::close_window(SimTime now, const CompiledModel& mode
 
 // Multi-window burn-rate alerting: an alert fires when both its short and its
 // long window burn the error budget faster than its threshold (the long one
-// proves it is not a blip), and resolves as soon as the short one falls back
-// below it (the burn has stopped, even if the long window still remembers it).
+// proves it is not a blip), and resolves once the short one falls below half
+// the threshold (the burn has stopped, even if the long window still
+// remembers it; the margin keeps a burn hovering at the threshold from flapping).
 void Recorder::update_alerts(SimTime now, const CompiledModel& model, WindowStats& window) {
   const int ep = model.slo_endpoint;
   if (ep < 0 || model.slo.objective >= 1.0) return;
@@ -220,7 +221,7 @@ void Recorder::update_alerts(SimTime now, const CompiledModel& model, WindowStat
     const double short_burn = burn_over(rule.short_window_s);
     const double long_burn = burn_over(rule.long_window_s);
     const bool over = short_burn >= rule.burn_rate && long_burn >= rule.burn_rate;
-    const bool under = short_burn < rule.burn_rate;
+    const bool under = short_burn < rule.burn_rate / 2;
     char text[256];
     if (over && !alerts_[i].firing) {
       alerts_[i].firing = true;

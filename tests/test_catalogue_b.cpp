@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <set>
@@ -88,6 +89,25 @@ double total_pct(const FullRun& run, const std::string& phase, const std::string
   return all > 0 ? 100.0 * in / all : 0.0;
 }
 
+// total_pct for a frame the check needs to be there: a missing or renamed
+// frame fails instead of reading as 0%.
+double total_pct_present(const FullRun& run, const std::string& phase, const std::string& ep,
+                         const std::string& frame, const std::set<std::string>& leaves = {}) {
+  const double pct = total_pct(run, phase, ep, frame, leaves);
+  INFO("no CPU samples through " << frame << " for " << ep << " in " << phase);
+  REQUIRE(pct > 0);
+  return pct;
+}
+
+// A leaf frame's self share that must be in the profile: absence fails
+// rather than passing a `<` check as 0%.
+double frame_pct_present(const EndpointSummary& e, const std::string& frame) {
+  for (const auto& f : e.profile_cpu)
+    if (f.frame == frame) return f.self_pct;
+  FAIL("frame " << frame << " is not in the CPU profile of " << e.name);
+  return 0.0;
+}
+
 const std::set<std::string> kGcLeaves = {"runtime.mallocgc", "runtime.scanobject"};
 
 const SpanSummary& span(const EndpointSummary& e, const std::string& name) {
@@ -132,8 +152,49 @@ Gain phase_gain(const std::string& file, const std::string& fix, const std::stri
   return {-change_pct(a.p99_ms, b.p99_ms), -change_pct(a.mean_ms, b.mean_ms)};
 }
 
-// The scenario's card and truth blocks load and agree with its model.
-void check_card(const std::string& file, const std::string& level, std::size_t bottlenecks) {
+// What the learner reads for one name in one stream of an endpoint: KB per
+// request (alloc), ms per request (offcpu), share of CPU samples (cpu), or a
+// span's mean (trace; the root span, index 0, is the whole request and left
+// out). Also the widest entry of that stream.
+struct StreamReading {
+  bool present = false;
+  double amount = 0.0;
+  std::string top;
+};
+
+StreamReading read_stream(const EndpointSummary& e, const std::string& stream, const std::string& name) {
+  StreamReading r;
+  double widest = -1.0;
+  auto see = [&](const std::string& n, double amount) {
+    if (amount > widest) {
+      widest = amount;
+      r.top = n;
+    }
+    if (n == name) {
+      r.present = true;
+      r.amount = amount;
+    }
+  };
+  if (stream == "cpu") {
+    for (const auto& f : e.profile_cpu) see(f.frame, f.self_pct);
+  } else if (stream == "alloc") {
+    for (const auto& f : e.profile_alloc) see(f.frame, f.per_request);
+  } else if (stream == "offcpu") {
+    for (const auto& f : e.profile_offcpu) see(f.frame, f.per_request);
+  } else if (stream == "trace") {
+    for (std::size_t i = 1; i < e.spans.size(); ++i) see(e.spans[i].name, e.spans[i].mean_ms);
+  } else {
+    FAIL("stream " << stream << " is not read here");
+  }
+  return r;
+}
+
+// The scenario's card and truth blocks load and agree with its model. In the
+// run, the bottleneck's hot frame (for a trace stream, its hot span) grows
+// more than twice in the stream the truth block names, from the first phase
+// to the phase that starts at the symptom's onset; with `hot_on_top` it is
+// also the widest entry of that stream there.
+void check_card(const std::string& file, const std::string& level, std::size_t bottlenecks, bool hot_on_top = true) {
   ScenarioScript script = ScenarioScript::load(test::source_path(file));
   CHECK(script.meta().level == level);
   CHECK(!script.meta().families.empty());
@@ -156,6 +217,20 @@ void check_card(const std::string& file, const std::string& level, std::size_t b
       present = present || symbols.frame_name(static_cast<std::uint32_t>(f)) == b.hot_frame;
     CHECK(present);
     CHECK(b.hints.size() == 8);
+
+    const PhaseSummary* incident = nullptr;
+    for (const auto& p : run->phases)
+      if (std::abs(p.start_s - b.symptom.onset_s) < 1e-6) incident = &p;
+    REQUIRE(incident != nullptr);
+    const std::string hot = b.stream == "trace" ? b.hot_span : b.hot_frame;
+    const auto inc = read_stream(endpoint(*run, incident->name, b.symptom.endpoint), b.stream, hot);
+    const auto base = read_stream(endpoint(*run, run->phases.front().name, b.symptom.endpoint), b.stream, hot);
+    INFO(b.stream << " stream of " << b.symptom.endpoint << ": " << hot << " " << base.amount << " in "
+                  << run->phases.front().name << " -> " << inc.amount << " in " << incident->name << "; widest there "
+                  << inc.top);
+    CHECK(inc.present);
+    CHECK(inc.amount > 2 * base.amount);
+    if (hot_on_top) CHECK(inc.top == hot);
   }
   CHECK(build.enforce.gates.size() >= 3);
   REQUIRE(build.enforce.future.size() >= 5);
@@ -189,9 +264,9 @@ TEST_CASE("process-order-gc: processOrder is ~35% of CPU, most of it GC under it
   CHECK(gc >= 0.6 * total);
   // What the self-time profile shows: the GC leaves outweigh the loop's own frame.
   CHECK(test::frame_pct(inc, "runtime.scanobject") + test::frame_pct(inc, "runtime.mallocgc") >
-        2 * test::frame_pct(inc, kProcess));
+        2 * frame_pct_present(inc, kProcess));
   // Before the deploy the loop made a tenth of the garbage.
-  CHECK(total_pct(*run, "baseline", kCreate, kProcess) < 15);
+  CHECK(total_pct_present(*run, "baseline", kCreate, kProcess) < 15);
   // The symptom: p99 over the 100 ms objective in the incident, under it before.
   CHECK(inc.p99_ms > 100);
   CHECK(endpoint(*run, "baseline", kCreate).p99_ms < 100);
@@ -249,12 +324,17 @@ TEST_CASE("search-regex-per-request: regexp is the wide leaf, compiling per requ
   const double match = total_pct(*run, "incident", kSearch, "search.filterHits");
   INFO("widest leaf " << widest << " " << inc.profile_cpu.front().self_pct << "%; under regexp.Compile " << compile
                       << "%, under filterHits " << match << "%");
-  CHECK(widest.rfind("regexp", 0) == 0);
+  // The header: the widest single leaf is the matcher.
+  CHECK(widest == "regexp.(*Regexp).backtrack");
   CHECK(compile > 25);
   CHECK(compile > 1.5 * match);
-  // regexp.Compile sits under handlers.Search, called from the request.
-  CHECK(total_pct(*run, "incident", kSearch, "handlers.Search", {"regexp/syntax.Parse"}) ==
-        Approx(test::frame_pct(inc, "regexp/syntax.Parse")).margin(0.01));
+  // Parsing the pattern is part of compiling it in the request: all of
+  // regexp/syntax.Parse's samples sit under regexp.Compile.
+  const double parse_under_compile =
+      total_pct_present(*run, "incident", kSearch, "regexp.Compile", {"regexp/syntax.Parse"});
+  INFO("regexp/syntax.Parse under regexp.Compile " << parse_under_compile << "%, self "
+                                                   << test::frame_pct(inc, "regexp/syntax.Parse") << "%");
+  CHECK(parse_under_compile == Approx(frame_pct_present(inc, "regexp/syntax.Parse")).margin(0.01));
   // Before the deploy the pattern named one field: compiled per request, but cheap.
   const double compile_before = total_pct(*run, "baseline", kSearch, "regexp.Compile");
   INFO("under regexp.Compile before the deploy " << compile_before << "%");
@@ -282,7 +362,7 @@ TEST_CASE("search-regex-per-request: compiling once beats a faster regex engine"
 
   const auto fixed = run_full(kSearchFile, {"compile_once"});
   // Only requests already in flight when the fix lands still compile.
-  CHECK(total_pct(*fixed, "after_fix", kSearch, "regexp.Compile") < 0.1);
+  CHECK(total_pct_present(*fixed, "after_fix", kSearch, "regexp.Compile") < 0.1);
   CHECK(test::frame_pct(endpoint(*fixed, "after_fix", kSearch), "regexp.(*Regexp).backtrack") > 10);
   // The engine swap shrinks the matcher but still compiles in every request.
   const auto swapped = run_full(kSearchFile, {"faster_engine"});
@@ -294,7 +374,11 @@ TEST_CASE("search-regex-per-request: compiling once beats a faster regex engine"
   CHECK(compile_after > 25);
 }
 
-TEST_CASE("search-regex-per-request: catalogue card and truth", "[catalogue-b]") { check_card(kSearchFile, "middle", 1); }
+// The hot frame regexp/syntax.Parse grows with the deploy, but the widest leaf
+// stays the matcher (checked above): that is the scenario's trap.
+TEST_CASE("search-regex-per-request: catalogue card and truth", "[catalogue-b]") {
+  check_card(kSearchFile, "middle", 1, false);
+}
 
 // ---------------------------------------------------------------------------
 // assembly-rewrite-trap (seed 03: 8x in the microbenchmark, 3% in the service)
@@ -330,7 +414,7 @@ TEST_CASE("assembly-rewrite-trap: 8x on hashKey is ~3% on the service, as Amdahl
   INFO("hashKey " << share << "% -> " << test::frame_pct(after, "dedupe.hashKey") << "%; mean " << inc.mean_ms << " -> "
                   << after.mean_ms << " ms (" << seen << "% faster; " << gain
                   << "% under the same load; Amdahl predicts " << predicted << "%)");
-  CHECK(test::frame_pct(after, "dedupe.hashKey") < share / 5);
+  CHECK(frame_pct_present(after, "dedupe.hashKey") < share / 5);
   CHECK(seen > 2.0);
   CHECK(seen < 4.5);
   CHECK(gain > 2.0);
@@ -352,7 +436,7 @@ TEST_CASE("assembly-rewrite-trap: the binary search on the real hotspot", "[cata
   CHECK(json < right / 3);
   CHECK(std::abs(cores) < 10);
   const auto fixed = run_full(kAsmFile, {"binary_search"});
-  CHECK(test::frame_pct(endpoint(*fixed, "after_fix", kEvents), "geo.(*RangeTable).Lookup") < 5);
+  CHECK(frame_pct_present(endpoint(*fixed, "after_fix", kEvents), "geo.(*RangeTable).Lookup") < 5);
 }
 
 TEST_CASE("assembly-rewrite-trap: catalogue card and truth", "[catalogue-b]") { check_card(kAsmFile, "senior", 1); }
@@ -377,12 +461,32 @@ TEST_CASE("observer-effect: what each profiler costs the headline", "[catalogue-
   CHECK(s100 >= 0.5);
   CHECK(s100 <= 2.0);
   CHECK(s1000 == Approx(10).margin(2));
-  CHECK(instr >= 20);
-  CHECK(instr <= 100);
-  // The engine samples at the profiler's rate.
-  CHECK(run->planned->plan.models.size() == 4);
-  CHECK(run->planned->plan.models[1].profile_hz == 100);
-  CHECK(run->planned->plan.models[2].profile_hz == 1000);
+  // Seed 03 puts instrumentation anywhere from 20% to 100%; the scenario is
+  // calibrated to 8 us on each of ~4,550 com.shop calls over a 50 ms quote: ~74%.
+  CHECK(instr == Approx(74).margin(8));
+  // The engine samples at the profiler's rate: CPU samples per CPU-second of
+  // each phase, from the simulated profile, against the rate its model sets.
+  const auto& plan = run->planned->plan;
+  std::map<std::string, double> rate;
+  for (const auto& phase : run->sim->phases()) {
+    double samples = 0, cpu_ns = 0;
+    for (const auto& cell : phase.profile.cells) {
+      samples += static_cast<double>(cell.cpu_samples);
+      cpu_ns += static_cast<double>(cell.cpu_ns);
+    }
+    REQUIRE(cpu_ns > 0);
+    rate[phase.name] = samples / (cpu_ns / 1e9);
+    int model = 0;
+    for (const auto& stage : plan.stages)
+      if (stage.phase == phase.name) model = stage.model;
+    INFO(phase.name << ": " << rate[phase.name] << " samples per CPU-second, configured "
+                    << plan.models[static_cast<std::size_t>(model)].profile_hz << " Hz");
+    CHECK(rate[phase.name] == Approx(plan.models[static_cast<std::size_t>(model)].profile_hz).epsilon(0.05));
+  }
+  REQUIRE(rate.count("sampling_100hz") == 1);
+  REQUIRE(rate.count("sampling_1000hz") == 1);
+  CHECK(rate["sampling_100hz"] == Approx(100).epsilon(0.05));
+  CHECK(rate["sampling_1000hz"] == Approx(1000).epsilon(0.05));
 }
 
 // The same arrivals and random numbers with each profiler for the whole run:
@@ -405,11 +509,12 @@ TEST_CASE("observer-effect: each profiler against none, under identical load", "
   CHECK(change_pct(mean(off), mean(s100)) >= 0.5);
   CHECK(change_pct(mean(off), mean(s100)) <= 2.0);
   CHECK(change_pct(mean(off), mean(s1000)) == Approx(10).margin(2));
-  CHECK(change_pct(mean(off), mean(instr)) >= 20);
-  CHECK(change_pct(mean(off), mean(instr)) <= 100);
+  // Seed 03's range for instrumentation is 20% to 100%; the scenario's
+  // calibration gives ~74% on the mean. The tail grows more (~84%): the agent's
+  // cost scales with the cart, so the largest carts carry the most of it.
+  CHECK(change_pct(mean(off), mean(instr)) == Approx(74).margin(8));
   CHECK(change_pct(p99(off), p99(s1000)) == Approx(10).margin(3));
-  CHECK(change_pct(p99(off), p99(instr)) >= 20);
-  CHECK(change_pct(p99(off), p99(instr)) <= 100);
+  CHECK(change_pct(p99(off), p99(instr)) == Approx(84).margin(10));
   CHECK(rules(s100) == Approx(8).epsilon(0.15));
   CHECK(rules(instr) == Approx(40).epsilon(0.15));
 }

@@ -10,6 +10,7 @@ namespace perfloop {
 namespace {
 struct PlainEvent {
   double time;
+  double arrived;  // departures: when the finishing request arrived; arrivals: unused
   bool arrival;
   bool operator>(const PlainEvent& o) const { return time > o.time; }
 };
@@ -26,23 +27,18 @@ BareLoopResult run_bare_mmc(double lambda, double mu, int servers, std::uint64_t
   int busy = 0;
   std::uint64_t arrived = 0, done = 0, handled = 0;
   double latency_sum = 0.0;
-  // A departure carries no identity: FIFO per server does not matter for the
-  // mean, so each departure records the latency of the request it started.
-  std::priority_queue<std::pair<double, double>, std::vector<std::pair<double, double>>, std::greater<>> departures;
 
-  events.push({rng.exponential(1.0 / lambda), true});
+  events.push({rng.exponential(1.0 / lambda), 0.0, true});
   while (done < requests && !events.empty()) {
     const PlainEvent e = events.top();
     events.pop();
     ++handled;
     if (e.arrival) {
       ++arrived;
-      if (arrived < requests) events.push({e.time + rng.exponential(1.0 / lambda), true});
+      if (arrived < requests) events.push({e.time + rng.exponential(1.0 / lambda), 0.0, true});
       if (busy < servers) {
         ++busy;
-        const double finish = e.time + rng.exponential(1.0 / mu);
-        departures.push({finish, e.time});
-        events.push({finish, false});
+        events.push({e.time + rng.exponential(1.0 / mu), e.time, false});
       } else {
         if (queued == ring.size()) {
           std::vector<double> bigger(ring.size() * 2);
@@ -56,17 +52,13 @@ BareLoopResult run_bare_mmc(double lambda, double mu, int servers, std::uint64_t
         ++queued;
       }
     } else {
-      const auto [finish, arrival] = departures.top();
-      departures.pop();
-      latency_sum += finish - arrival;
+      latency_sum += e.time - e.arrived;
       ++done;
       if (queued > 0) {
         const double waiting_since = ring[head];
         head = (head + 1) % ring.size();
         --queued;
-        const double next_finish = e.time + rng.exponential(1.0 / mu);
-        departures.push({next_finish, waiting_since});
-        events.push({next_finish, false});
+        events.push({e.time + rng.exponential(1.0 / mu), waiting_since, false});
       } else {
         --busy;
       }

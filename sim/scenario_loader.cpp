@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "sim/lua_sandbox.h"
+#include "sim/symbols.h"
 
 namespace perfloop {
 
@@ -89,7 +90,6 @@ downstream = constructor("downstream")
 )lua";
 
 constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;
-constexpr int kMaxSpansPerEndpoint = 32;
 constexpr double kMaxDurationS = 30.0 * 24 * 3600;
 
 std::uint64_t fnv1a64(std::string_view text) {

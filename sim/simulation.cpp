@@ -208,13 +208,12 @@ void Simulation::on_arrival() {
   r.pc = 0;
   r.loop_left = 0;
   r.loop_iter = 0;
-  r.error = r.downstream_failed = r.waiting_mutex = false;
+  r.error = r.waiting_mutex = false;
   r.wait_stack = kNoStack;
   r.queries = r.syscalls = r.spans_seen = 0;
   r.payload_bytes = 0;
   r.segments = 0;
   r.service_start = now_;
-  r.id = id;
   r.rng = rng;
   r.program = &program;
   r.arrival = now_;
@@ -280,7 +279,6 @@ void Simulation::run_ops(std::int32_t slot) {
           r.payload_bytes += op.sized ? round_positive(static_cast<double>(op.payload_bytes) * r.size) : op.payload_bytes;
           if (op.error_prob > 0.0 && r.rng.uniform(op.uid, r.loop_iter * 4ULL + 1) < op.error_prob) {
             r.error = true;
-            r.downstream_failed = true;
           }
         }
         const auto d = round_positive(op_ns(r, op, op_factor(r, op)));

@@ -68,8 +68,7 @@ class Simulation {
 
  private:
   struct Request {
-    std::uint64_t id = 0;
-    RngStream rng;
+    RngStream rng;  // its key is also the trace id
     const EndpointProgram* program = nullptr;
     SimTime arrival = 0;
     SimTime service_start = 0;
@@ -84,7 +83,6 @@ class Simulation {
     std::int16_t phase = 0;
     bool error = false;
     bool traced = false;
-    bool downstream_failed = false;
     bool waiting_mutex = false;
     // The CPU job in progress: cumulative work boundaries of its parts (per
     // op: self, mallocgc, mark assist) and the stacks they are charged to.

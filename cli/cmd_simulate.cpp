@@ -16,8 +16,6 @@ int fail(const std::string& message) {
   return 2;
 }
 
-namespace {
-
 // "NAME=VALUE" with a finite number; returns false with `error` set otherwise.
 bool parse_param(const std::string& text, ParamValues& out, std::string& error) {
   const auto eq = text.find('=');
@@ -36,8 +34,6 @@ bool parse_param(const std::string& text, ParamValues& out, std::string& error) 
   out[name] = number;
   return true;
 }
-
-}  // namespace
 
 int run_simulate(const SimulateOptions& options) {
   ParamValues overrides;

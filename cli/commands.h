@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/model.h"
+
 namespace perfloop::cli {
 
 struct SimulateOptions {
@@ -23,12 +25,36 @@ struct BenchOptions {
   bool json = false;
 };
 
+struct SolveOptions {
+  std::string scenario;
+  std::uint64_t seed = 1;
+  std::vector<std::string> params;
+  bool json = false;
+};
+
+struct PlayOptions {
+  std::string scenario;
+  std::string answers;  // path of the answers file
+  std::uint64_t seed = 1;
+  std::vector<std::string> params;
+  bool json = false;
+  std::string save_dir;  // empty: do not save
+};
+
 int run_simulate(const SimulateOptions& options);
+// Prints the expert's answers (the answers format, always JSON; --json only
+// accepted for symmetry with the other commands).
+int run_solve(const SolveOptions& options);
+// Grades an answers file; 0 when graded (whatever the score), 2 for bad input.
+int run_play(const PlayOptions& options);
 // Exit 0 when every file is sound, else 2 with one line per problem on stderr.
 int run_check(const std::vector<std::string>& files);
 // Broken scenarios are reported on stderr and skipped; the rest are listed.
 int run_list(bool json);
 int run_bench(const BenchOptions& options);
+
+// "NAME=VALUE" into `out`; false with `error` set for a malformed one.
+bool parse_param(const std::string& text, ParamValues& out, std::string& error);
 
 // Prints "perfloop: <message>" on stderr and returns 2.
 int fail(const std::string& message);

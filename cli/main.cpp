@@ -33,6 +33,22 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "List the scenario catalogue");
   list->add_flag("--json", list_json, "Print a JSON array of {id, file, title, level, families, minutes}");
 
+  SolveOptions solve;
+  auto* solve_cmd = app.add_subcommand("solve", "Print the expert's answers to a scenario's eight steps (answers format)");
+  solve_cmd->add_option("scenario", solve.scenario, "Scenario id or path to a .lua file")->required();
+  solve_cmd->add_option("--seed", solve.seed, "Random seed")->check(whole_number);
+  solve_cmd->add_option("--param", solve.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
+  solve_cmd->add_flag("--json", solve.json, "Print JSON (the answers format is always JSON)");
+
+  PlayOptions play;
+  auto* play_cmd = app.add_subcommand("play", "Grade answers to a scenario's eight steps against the simulation");
+  play_cmd->add_option("scenario", play.scenario, "Scenario id or path to a .lua file")->required();
+  play_cmd->add_option("--answers", play.answers, "Answers file (JSON, format in README.md)")->required();
+  play_cmd->add_option("--seed", play.seed, "Random seed; the same answers and seed give the same score")->check(whole_number);
+  play_cmd->add_option("--param", play.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
+  play_cmd->add_flag("--json", play.json, "Print one JSON object (schema in README.md)");
+  play_cmd->add_option("--save", play.save_dir, "Also save the result as a new attempt file in this folder");
+
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");
   bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison")->check(CLI::Range(1000, 100'000'000));
@@ -41,7 +57,7 @@ int main(int argc, char** argv) {
   // CLI11 would only say "a subcommand is required"; name the word it did not know.
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
-    if (known.empty()) return fail(std::string("unknown command '") + argv[1] + "' (commands: simulate, check, list, bench)");
+    if (known.empty()) return fail(std::string("unknown command '") + argv[1] + "' (commands: simulate, solve, play, check, list, bench)");
   }
   try {
     app.parse(argc, argv);
@@ -52,6 +68,8 @@ int main(int argc, char** argv) {
   try {
     if (*simulate) return run_simulate(sim);
     if (*bench_cmd) return run_bench(bench);
+    if (*solve_cmd) return run_solve(solve);
+    if (*play_cmd) return run_play(play);
     if (*check) return run_check(check_files);
     if (*list) return run_list(list_json);
   } catch (const std::exception& e) {

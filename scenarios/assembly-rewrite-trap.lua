@@ -183,6 +183,7 @@ return {
                        .. "geo table and fails when p99 grows by more than 15%. Data refreshes go through it too." },
           { id = "lookup-alert", kind = "alert", title = "Alert on CPU per batch",
             endpoint = "POST /events", threshold = 30, unit = "% week over week",
+            measure = "cpu_ms", rule = "growth",
             description = "Pages when CPU seconds per batch grow by more than 30% over the last week, however "
                        .. "idle the cores still are." },
           { id = "amdahl-runbook", kind = "runbook", title = "Runbook: before optimising a function",
@@ -191,6 +192,7 @@ return {
                        .. "for the service before starting a rewrite; attach the profile to the proposal." },
           { id = "microbench-gate", kind = "load-test-p99", title = "Microbenchmark gate on dedupe.hashKey",
             endpoint = "POST /events", threshold = 5, unit = "%",
+            measure = "frame_ms", frame = "dedupe.hashKey", rule = "growth",
             description = "Fails a pull request that slows BenchmarkHashKey by 5%. It guards a function that "
                        .. "is 3% of the service and would not have seen the geo refresh at all." },
         },

@@ -195,6 +195,7 @@ return {
                        .. "from SRE signs it off." },
           { id = "payload-alert", kind = "alert", title = "Alert on downstream payload p99",
             endpoint = "/checkout", threshold = 50, unit = "% week over week",
+            measure = "payload_kb_p99", rule = "growth",
             description = "Tracks how many bytes each downstream call returns. If the 99th percentile is "
                        .. "half as large again as a week ago, the team that owns the caller is paged: the "
                        .. "payload is noticed while latency still looks fine." },
@@ -215,8 +216,8 @@ return {
             text = "/inventory: + warehouse_id per SKU (8 KB -> 9.5 KB)",
             set = { inventory_payload_kb = p.inventory_payload_kb * 1.19 }, harmful = false },
           { day = 35, title = "payment-service returns the full card-network record",
-            text = "/authorize: + network_metadata (1 KB -> 40 KB)",
-            set = { payment_response_kb = 40 }, harmful = true },
+            text = "/authorize: + network_metadata and issuer risk data (1 KB -> 120 KB)",
+            set = { payment_response_kb = 120 }, harmful = true },
           { day = 50, title = "The checkout page gets an address autocomplete widget",
             text = "checkout.js: + address-autocomplete (420 KB -> 480 KB)",
             set = { checkout_bundle_kb = 480 }, harmful = false },

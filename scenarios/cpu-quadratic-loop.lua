@@ -194,11 +194,13 @@ return {
         gates = {
           { id = "scaling-benchmark", kind = "load-test-p99", title = "Benchmark at 10x today's audience",
             endpoint = "POST /notify", threshold = 25, unit = "%",
+            measure = "cpu_ms", rule = "growth", params = { recipients = 5000, rps = 5 },
             description = "Runs the notify path with mentions of 5,000 and 20,000 recipients on every pull "
                        .. "request and fails when time per mention grows by more than a quarter. A quadratic "
                        .. "step shows up here long before production reaches those sizes." },
           { id = "notify-slo-alert", kind = "alert", title = "Alert on POST /notify SLO burn",
             endpoint = "POST /notify", threshold = 6, unit = "x burn rate",
+            measure = "burn_rate", rule = "above",
             description = "Pages when the error budget burns six times too fast over ten minutes. It catches "
                        .. "the regression once users feel it, not before." },
           { id = "growth-runbook", kind = "runbook", title = "Runbook: a frame that grows faster than its input",
@@ -207,6 +209,7 @@ return {
                        .. "an algorithm." },
           { id = "fixture-test", kind = "load-test-p99", title = "Load test with the 50-recipient fixture",
             endpoint = "POST /notify", threshold = 10, unit = "%",
+            params = { recipients = 50 },
             description = "Replays the test fixture's small mentions on every pull request. At 50 recipients "
                        .. "a quadratic loop and a linear one cost the same, so it cannot tell them apart." },
           { id = "query-budget", kind = "query-count", title = "Query budget for POST /notify",

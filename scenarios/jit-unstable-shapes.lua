@@ -196,6 +196,7 @@ return {
                        .. "warm-up so the JIT has settled, and fails when p99 grows by more than a fifth." },
           { id = "deopt-alert", kind = "alert", title = "Alert on event-loop utilisation",
             endpoint = "POST /cart/price", threshold = 60, unit = "% event loop busy",
+            measure = "cpu_pct", rule = "above",
             description = "Pages when the event loop is busy more than 60% of the time for fifteen minutes. "
                        .. "A single loop queues everything behind it long before a CPU graph of four vCPUs "
                        .. "looks worrying." },

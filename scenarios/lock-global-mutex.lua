@@ -159,6 +159,7 @@ return {
         gates = {
           { id = "mutex-wait-alert", kind = "alert", title = "Alert on mutex wait per quote",
             endpoint = "POST /quote", threshold = 5, unit = "ms per request",
+            measure = "mutex_ms", rule = "above",
             description = "Pages the team when the continuous mutex profile shows quotes waiting more than "
                        .. "5 ms on average for any lock over fifteen minutes; the queue shows here before the "
                        .. "SLO burns." },
@@ -172,6 +173,7 @@ return {
                        .. "before anything else, and read what runs between Lock and Unlock." },
           { id = "cpu-alert", kind = "alert", title = "Alert when CPU utilisation passes 70%",
             endpoint = "POST /quote", threshold = 70, unit = "% CPU",
+            measure = "cpu_pct", rule = "above",
             description = "Pages when pricing-service's cores are more than 70% busy. A lock-bound service "
                        .. "queues with its cores mostly idle, so this alert sleeps through exactly this kind "
                        .. "of incident." },

@@ -195,6 +195,7 @@ return {
                        .. "and without it, and fails when p99 differs by more than 5%." },
           { id = "cpu-per-quote-alert", kind = "alert", title = "Alert on CPU per quote",
             endpoint = "POST /quote", threshold = 8, unit = "% day over day",
+            measure = "cpu_ms", rule = "growth",
             description = "Pages when CPU seconds per quote rise by more than 8% in a day, whatever the cause." },
           { id = "measure-twice-runbook", kind = "runbook", title = "Runbook: before trusting a profile",
             threshold = 0, unit = "",

@@ -192,10 +192,11 @@ return {
             threshold = 25, unit = "%",
             description = "Runs a ten-minute load test on every pull request and fails it if /orders p99 "
                        .. "grows by more than 25%; slow, but catches what query counts miss." },
-          { id = "db-cpu-alert", kind = "alert", title = "Alert on Postgres CPU", endpoint = "/orders",
+          { id = "cpu-alert", kind = "alert", title = "Alert on CPU above 80%", endpoint = "/orders",
             threshold = 80, unit = "% CPU",
-            description = "Pages when the database's CPU passes 80%. An N+1 of cheap lookups barely "
-                       .. "moves it, so this watches the wrong thing." },
+            measure = "cpu_pct", rule = "above",
+            description = "Pages when orders-service's cores pass 80% busy. An N+1 of cheap lookups spends "
+                       .. "its time waiting on round trips, not computing, so this watches the wrong thing." },
           { id = "n-plus-1-runbook", kind = "runbook", title = "Runbook: latency up, CPU flat",
             description = "When an endpoint slows down with idle CPUs, open a trace and count the queries "
                        .. "per request before tuning the database." },

@@ -186,6 +186,7 @@ return {
                        .. "not depend on the machine's noise." },
           { id = "gc-cpu-alert", kind = "alert", title = "Alert when GC takes a large share of CPU",
             endpoint = "POST /orders", threshold = 15, unit = "% of CPU",
+            measure = "gc_cpu_pct", rule = "above",
             description = "Pages the team when runtime.mallocgc and mark assist exceed 15% of order-service's "
                        .. "CPU for fifteen minutes: after the deploy, but before the SLO burns." },
           { id = "gc-runbook", kind = "runbook", title = "Runbook: GC frames under a user function",

@@ -237,6 +237,7 @@ return {
                        .. "their input depends on the request; if not, build them once." },
           { id = "search-payload", kind = "payload-contract", title = "Contract test: /search response size",
             endpoint = "/search", threshold = 1.1, unit = "x median",
+            measure = "frame_ms", frame = "encoding/json.Marshal", rule = "ratio",
             description = "Fails any change that grows the /search response by 10%. It watches bytes on the "
                        .. "wire, which this regression never touched, and blocks harmless new fields." },
         },

@@ -175,6 +175,7 @@ return {
         gates = {
           { id = "syscall-rate-alert", kind = "alert", title = "Alert on write calls per export",
             endpoint = "GET /exports/orders", threshold = 1000, unit = "write calls per export",
+            measure = "syscalls", rule = "above",
             description = "Counts write(2) calls per export from the runtime's syscall metrics and pages when "
                        .. "they pass 1,000, a few canary minutes after a release. Call counts do not depend "
                        .. "on load or machine noise, so the threshold can sit far above today's 55." },
@@ -186,7 +187,8 @@ return {
             description = "When syscall.* frames grow in a CPU profile, count the calls (strace -c, or the "
                        .. "syscalls metric) before blaming the device, and look for a missing buffer." },
           { id = "disk-latency-alert", kind = "alert", title = "Alert on disk write latency",
-            endpoint = "GET /exports/orders", threshold = 10, unit = "ms p99 fsync",
+            endpoint = "GET /exports/orders", threshold = 10, unit = "ms fsync per export",
+            measure = "frame_ms", frame = "os.(*File).Sync", rule = "above",
             description = "Pages when fsync on the spool volume is slow. Unbuffered writes go to the page "
                        .. "cache and never touch this metric, so it stays silent during this incident." },
           { id = "tight-load-test", kind = "load-test-p99", title = "Load test: export p99 may not grow at all",

@@ -180,6 +180,7 @@ return {
                        .. "measures the server, which a blocking script never touches." },
           { id = "lcp-alert", kind = "alert", title = "Alert on product-page LCP", endpoint = "/product",
             threshold = 2500, unit = "ms p75",
+            measure = "lcp_p75_ms", rule = "above",
             description = "Pages the web team when real-user LCP p75 on the product page stays above "
                        .. "2.5 s for an hour; it catches tags added outside the code review too." },
           { id = "third-party-runbook", kind = "runbook", title = "Runbook: LCP up, servers flat",

@@ -185,6 +185,10 @@ struct SymptomSpec {
   std::string metric = "p99";    // p50, p99, error_rate, rps, lcp, inp
   double onset_s = 0.0;          // when it started moving
   std::string side = "server";   // server, or client (RUM)
+  // What the headline must come back to for a fix to be a "go", in the
+  // metric's unit (ms, %, req/s). Defaults: the SLO threshold for p50/p99 on
+  // the SLO endpoint, 2500 ms for LCP, 200 ms for INP.
+  double target = 0.0;
 };
 
 // The truth about one bottleneck, and what the loop's steps are graded on.
@@ -213,7 +217,19 @@ struct GateSpec {
   double threshold = 0.0;       // the suggested threshold, in `unit`
   std::string unit;             // "KB", "queries", "%", "x median", ...
   std::string description;      // what it checks and what it costs
+  // How the replay measures it (see kGateMeasures): the figure, and the rule
+  // that trips it: "above" (after > threshold), "growth" (after grew by more
+  // than threshold %), "ratio" (after / before > threshold).
+  std::string measure;
+  std::string rule;
+  std::string frame;            // for measure "frame_ms"
+  ParamValues params;           // the fixture the check runs on (e.g. a small test graph)
 };
+
+// What a gate can measure, per request of its endpoint unless noted.
+inline constexpr const char* kGateMeasures[] = {
+    "p99_ms",      "lcp_p75_ms", "queries",  "alloc_kb", "payload_kb", "payload_kb_p99", "cpu_ms",
+    "frame_ms",    "mutex_ms",   "syscalls", "cpu_pct",  "gc_cpu_pct", "burn_rate",      "bundle_kb"};
 
 // A change in the months after the incident, replayed against the chosen gates.
 struct FutureChangeSpec {

@@ -19,6 +19,7 @@ struct Stage {
   std::string kind;     // deploy, config, fix, load
   std::string service;
   std::string text;     // one-line diff for the deploy log
+  bool cancelled = false;  // dropped from a fork that takes another path from here
 };
 
 struct RunPlan {

@@ -507,7 +507,7 @@ class BuildReader {
     build.timeline = read_timeline(top);
     build.fixes = read_fixes(top);
     build.fix_spacing_s = top.number_or("fix_spacing_s", build.fix_spacing_s, at_least(0.0));
-    build.bottlenecks = read_bottlenecks(top, model.endpoints, build.fixes);
+    build.bottlenecks = read_bottlenecks(top, model.endpoints, model.slo, build.fixes);
     check_header_families(build.bottlenecks);
     build.enforce = read_enforce(top, model.endpoints, !build.bottlenecks.empty());
     return build;
@@ -782,11 +782,11 @@ class BuildReader {
 
   // `set` names declared params only, with values in their ranges: the
   // engine rebuilds the model from them.
-  ParamValues read_set(const Record& owner) const {
+  ParamValues read_set(const Record& owner, std::string_view key = "set") const {
     ParamValues set;
-    const LuaValue* table = owner.find("set");
+    const LuaValue* table = owner.find(key);
     if (!table) return set;
-    const Place set_place = owner.at("set");
+    const Place set_place = owner.at(key);
     for (const LuaField& entry : reader_.named(*table, set_place)) {
       const Place place = child_place(set_place, field_path(set_place.path, entry.key), nullptr);
       const ParamSpec* param = find_param(params_, entry.key);
@@ -856,7 +856,7 @@ class BuildReader {
   }
 
   std::vector<BottleneckSpec> read_bottlenecks(const Record& top, const std::vector<EndpointSpec>& endpoints,
-                                               const std::vector<FixSpec>& fixes) const {
+                                               const SloSpec& slo, const std::vector<FixSpec>& fixes) const {
     std::vector<BottleneckSpec> bottlenecks;
     const LuaValue* list = top.find("bottlenecks");
     if (!list) return bottlenecks;
@@ -866,7 +866,7 @@ class BuildReader {
       const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
                      {"id", "title", "symptom", "stream", "hot_frame", "hot_span", "families", "root_cause",
                       "right_fixes", "wrong_fixes", "hints", "debrief"});
-      bottlenecks.push_back(read_bottleneck(r, endpoints, fixes));
+      bottlenecks.push_back(read_bottleneck(r, endpoints, slo, fixes));
       if (!ids.insert(bottlenecks.back().id).second)
         r.fail("id", "duplicate bottleneck id " + in_quotes(bottlenecks.back().id));
     }
@@ -875,13 +875,14 @@ class BuildReader {
 
   // hot_frame and hot_span are checked later, by ScenarioScript::build,
   // against the service as it ships rather than this build's model.
-  BottleneckSpec read_bottleneck(const Record& r, const std::vector<EndpointSpec>& endpoints,
+  BottleneckSpec read_bottleneck(const Record& r, const std::vector<EndpointSpec>& endpoints, const SloSpec& slo,
                                  const std::vector<FixSpec>& fixes) const {
     BottleneckSpec bottleneck;
     bottleneck.id = read_slug(r, "id");
     bottleneck.title = r.text("title");
     bottleneck.symptom = read_symptom(
-        Record(reader_, r.require("symptom"), r.at("symptom"), {"endpoint", "metric", "onset_s", "side"}), endpoints);
+        Record(reader_, r.require("symptom"), r.at("symptom"), {"endpoint", "metric", "onset_s", "side", "target"}),
+        endpoints, slo);
     bottleneck.stream = read_choice(r, "stream", nullptr, {"cpu", "alloc", "offcpu", "trace", "bundle"});
     bottleneck.hot_frame = r.text("hot_frame");
     bottleneck.hot_span = r.text_or("hot_span", "", false);
@@ -901,12 +902,25 @@ class BuildReader {
     return bottleneck;
   }
 
-  SymptomSpec read_symptom(const Record& r, const std::vector<EndpointSpec>& endpoints) const {
+  SymptomSpec read_symptom(const Record& r, const std::vector<EndpointSpec>& endpoints, const SloSpec& slo) const {
     SymptomSpec symptom;
     symptom.endpoint = read_endpoint_name(r, "endpoint", endpoints);
     symptom.metric = read_choice(r, "metric", "p99", {"p50", "p99", "error_rate", "rps", "lcp", "inp"});
     symptom.onset_s = r.number("onset_s", at_least(0.0));
     symptom.side = read_choice(r, "side", "server", {"server", "client"});
+    // Predict's go/no-go compares the headline after a fix with this target.
+    double fallback = -1.0;
+    if ((symptom.metric == "p99" || symptom.metric == "p50") && !slo.endpoint.empty() &&
+        slo.endpoint == symptom.endpoint)
+      fallback = slo.threshold_ms;
+    else if (symptom.metric == "lcp")
+      fallback = 2500.0;  // the "good" LCP threshold of Core Web Vitals
+    else if (symptom.metric == "inp")
+      fallback = 200.0;  // the "good" INP threshold
+    if (fallback < 0.0 && !r.find("target"))
+      r.fail("target", "is required for metric " + in_quotes(symptom.metric) + " on " + in_quotes(symptom.endpoint) +
+                           " (no SLO or web-vitals threshold to fall back on)");
+    symptom.target = r.number_or("target", fallback, Bounds{0.0, 1e12, false, false, false});
     // Only real-user monitoring in the browser sees LCP and INP.
     if ((symptom.metric == "lcp" || symptom.metric == "inp") && symptom.side != "client")
       r.fail("side", "must be \"client\" for metric " + in_quotes(symptom.metric) + " (a browser metric), got " +
@@ -1004,7 +1018,8 @@ class BuildReader {
     std::set<std::string> ids;
     for (const LuaItem& item : reader_.sequence(*list, list_place)) {
       const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
-                     {"id", "kind", "title", "endpoint", "threshold", "unit", "description"});
+                     {"id", "kind", "title", "endpoint", "threshold", "unit", "description", "measure", "rule", "frame",
+                      "params"});
       GateSpec gate;
       gate.id = read_slug(r, "id");
       if (!ids.insert(gate.id).second) r.fail("id", "duplicate gate id " + in_quotes(gate.id));
@@ -1018,9 +1033,41 @@ class BuildReader {
       gate.threshold = runbook ? r.number_or("threshold", 0.0, at_least(0.0)) : r.number("threshold", at_least(0.0));
       gate.unit = r.text_or("unit", "");
       gate.description = r.text("description");
+      if (!runbook) read_gate_measure(r, gate);
       gates.push_back(std::move(gate));
     }
     return gates;
+  }
+
+  // What the replay measures for a gate. Each CI kind has the obvious
+  // default; alerts watch production and must say what they watch.
+  void read_gate_measure(const Record& r, GateSpec& gate) const {
+    struct Default {
+      const char* kind;
+      const char* measure;
+      const char* rule;
+    };
+    static constexpr Default kDefaults[] = {{"bundle-budget", "bundle_kb", "above"},
+                                            {"query-count", "queries", "above"},
+                                            {"alloc-diff", "alloc_kb", "growth"},
+                                            {"load-test-p99", "p99_ms", "growth"},
+                                            {"payload-contract", "payload_kb", "ratio"}};
+    const Default* fallback = nullptr;
+    for (const Default& d : kDefaults)
+      if (gate.kind == d.kind) fallback = &d;
+    gate.measure = fallback ? r.text_or("measure", fallback->measure) : r.text("measure");
+    if (std::find(std::begin(kGateMeasures), std::end(kGateMeasures), gate.measure) == std::end(kGateMeasures)) {
+      std::string names;
+      for (const char* m : kGateMeasures) names += (names.empty() ? "" : ", ") + std::string(m);
+      r.fail("measure", "must be one of " + names + ", got " + in_quotes(gate.measure));
+    }
+    gate.rule = fallback ? read_choice(r, "rule", fallback->rule, {"above", "growth", "ratio"})
+                         : read_choice(r, "rule", nullptr, {"above", "growth", "ratio"});
+    if (gate.measure == "frame_ms")
+      gate.frame = r.text("frame");
+    else if (r.find("frame"))
+      r.fail("frame", "only measure \"frame_ms\" names a frame (measure is " + in_quotes(gate.measure) + ")");
+    gate.params = read_set(r, "params");
   }
 
   std::vector<FutureChangeSpec> read_future(const Record& enforce) const {

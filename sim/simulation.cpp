@@ -80,6 +80,23 @@ void Simulation::add_stage(Stage stage, const ModelSpec& model) {
   events_.push({stages_.back().at, static_cast<std::uint32_t>(stages_.size() - 1), EventKind::Stage});
 }
 
+const CompiledModel& Simulation::model_at(SimTime t) const {
+  int model = 0;
+  SimTime latest = -1;
+  for (const auto& stage : stages_)
+    if (!stage.cancelled && stage.at <= t && stage.at >= latest) {
+      latest = stage.at;
+      model = stage.model;
+    }
+  return *models_[static_cast<std::size_t>(model)];
+}
+
+void Simulation::cancel_stages_from(SimTime t) {
+  if (t < now_) throw std::invalid_argument("cannot cancel a change that has already happened");
+  for (auto& stage : stages_)
+    if (stage.at >= t) stage.cancelled = true;
+}
+
 // Request slots grow by doubling up to what workers + queue allow: no
 // allocation in steady state, and no gigabytes up front for a long queue.
 void Simulation::grow_slots(std::size_t target) {
@@ -602,6 +619,7 @@ void Simulation::flush_traces() {
 
 void Simulation::apply_stage(std::uint32_t index) {
   const Stage stage = stages_[index];
+  if (stage.cancelled) return;
   advance_cpu();
   if (!stage.kind.empty() || !stage.text.empty()) recorder_.log(now_, stage.kind, stage.service, stage.text);
   if (!stage.phase.empty()) recorder_.start_phase(stage.phase, now_);

@@ -52,6 +52,9 @@ class Simulation {
   // Schedules a change at `stage.at` (>= now) to a model compiled from `model`,
   // e.g. a fix on a forked copy. stage.model is ignored.
   void add_stage(Stage stage, const ModelSpec& model);
+  // Drops every change still to come at or after t (a fork that lands a
+  // different fix replaces them with its own).
+  void cancel_stages_from(SimTime t);
 
   void set_listener(WindowListener* listener) { listener_ = listener; }
 
@@ -64,6 +67,8 @@ class Simulation {
   std::uint64_t arrivals() const { return arrivals_; }
   std::uint64_t events_processed() const { return events_processed_; }
   const CompiledModel& current_model() const { return *models_[current_model_]; }
+  // The model in force at time t (by the stages that applied by then).
+  const CompiledModel& model_at(SimTime t) const;
   const std::vector<std::string>& lock_names() const { return locks_.names; }
 
  private:

@@ -3,6 +3,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -86,4 +87,46 @@ TEST_CASE("bad input exits 2 with one line naming the problem", "[cli]") {
     CHECK(r.err.rfind("perfloop: ", 0) == 0);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   }
+}
+
+TEST_CASE("solve prints answers that play grades at the top", "[cli][loop]") {
+  const auto solved = run_cli("solve orders-n-plus-1 --seed 2");
+  REQUIRE(solved.status == 0);
+  const json answers = json::parse(solved.out);
+  CHECK(answers["version"] == 1);
+  CHECK(answers["scenario"] == "orders-n-plus-1");
+  const std::string file = "/tmp/perfloop-cli-test-answers.json";
+  std::ofstream(file) << solved.out;
+  const std::string saves = "/tmp/perfloop-cli-test-saves";
+  std::filesystem::remove_all(saves);
+  const auto played = run_cli("play orders-n-plus-1 --seed 2 --json --answers " + file + " --save " + saves);
+  REQUIRE(played.status == 0);
+  const json r = json::parse(played.out);
+  CHECK(r["scenario"] == "orders-n-plus-1");
+  CHECK(r["seed"] == 2);
+  CHECK(r["total"].get<double>() >= 95.0);
+  CHECK(r["complete"] == true);
+  REQUIRE(r["steps"].size() == 8);
+  const char* order[] = {"observe", "profile", "classify", "predict", "fix", "verify", "enforce", "move_on"};
+  for (std::size_t i = 0; i < 8; ++i) {
+    CHECK(r["steps"][i]["step"] == order[i]);
+    CHECK(r["steps"][i]["score"].get<double>() <= r["steps"][i]["max"].get<double>());
+    CHECK_FALSE(r["steps"][i]["feedback"].get<std::string>().empty());
+  }
+  for (const char* key : {"predicted_ms", "actual_ms", "error_pct", "amdahl_speedup"}) CHECK(r["prediction"].contains(key));
+  CHECK(std::filesystem::exists(saves + "/attempt-orders-n-plus-1-1.json"));
+  CHECK_THAT(played.err, Catch::Contains("saved " + saves + "/attempt-orders-n-plus-1-1.json"));
+  std::filesystem::remove_all(saves);
+}
+
+TEST_CASE("play rejects a malformed answers file with its field path and status 2", "[cli][loop][errors]") {
+  const std::string file = "/tmp/perfloop-cli-test-bad-answers.json";
+  std::ofstream(file) << R"({"version": 1, "scenario": "orders-n-plus-1", "bottlenecks": [{"fix": {}}]})";
+  const auto r = run_cli("play orders-n-plus-1 --answers " + file);
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "perfloop: " + file + ": bottlenecks[0].fix.id: missing\n");
+  const auto missing = run_cli("play orders-n-plus-1 --answers /nonexistent/answers.json");
+  CHECK(missing.status == 2);
+  CHECK_THAT(missing.err, Catch::Contains("/nonexistent/answers.json: cannot open"));
 }

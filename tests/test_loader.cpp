@@ -445,7 +445,7 @@ const std::string kBottleneckScenario = R"lua(return {
       },
       bottlenecks = {
         { id = "payload", title = "Inventory payload",
-          symptom = { endpoint = "/checkout", metric = "p99", onset_s = 60 },
+          symptom = { endpoint = "/checkout", metric = "p99", onset_s = 60, target = 300 },
           stream = "alloc", hot_frame = "encoding/json.Unmarshal", hot_span = "inventory_check",
           families = { "allocation-bound" }, root_cause = "The payload grew.",
           right_fixes = { "trim" }, wrong_fixes = { "cores", "gogc" },

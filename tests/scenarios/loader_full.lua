@@ -63,7 +63,7 @@ return {
       bottlenecks = {
         { id = "inventory-payload",
           title = "The inventory payload grew tenfold",
-          symptom = { endpoint = "/checkout", metric = "p99", onset_s = 1800 },
+          symptom = { endpoint = "/checkout", metric = "p99", onset_s = 1800, target = 500 },
           stream = "alloc",
           hot_frame = "runtime.mallocgc",
           hot_span = "inventory_check",

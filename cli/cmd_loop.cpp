@@ -1,0 +1,107 @@
+// perfloop solve and perfloop play: the eight steps, headless.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "sim/answers.h"
+#include "sim/attempt_store.h"
+#include "sim/loop_expert.h"
+#include "sim/loop_grader.h"
+#include "sim/scenario_paths.h"
+
+namespace perfloop::cli {
+
+namespace {
+
+struct Loaded {
+  std::string path;
+  std::optional<ScenarioScript> script;
+  ParamValues overrides;
+};
+
+// Finds and loads the scenario; returns a non-zero exit status on failure.
+int load(const std::string& scenario, const std::vector<std::string>& params, Loaded& out) {
+  std::string error;
+  for (const auto& p : params)
+    if (!parse_param(p, out.overrides, error)) return fail(error);
+  out.path = find_scenario(scenario);
+  if (out.path.empty()) return fail("scenario '" + scenario + "' not found (give an id from scenarios/ or a path to a .lua file)");
+  out.script.emplace(ScenarioScript::load(out.path));
+  return 0;
+}
+
+std::string scorecard_text(const PlayResult& r) {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%s, seed %llu: %.1f / 100 (%s)%s\n\n", r.scenario.c_str(),
+                static_cast<unsigned long long>(r.seed), r.total, r.grade.c_str(), r.complete ? "" : ", partial answers");
+  out += line;
+  for (const auto& s : r.steps) {
+    std::snprintf(line, sizeof line, "  %-26s %5.1f / %4.0f", (r.scorecard[static_cast<std::size_t>(s.bottleneck)].id + " " +
+                                                             std::string(step_name(s.step))).c_str(), s.score, s.max);
+    out += line;
+    if (s.seconds >= 0) {
+      std::snprintf(line, sizeof line, "   (%.0f s)", s.seconds);
+      out += line;
+    }
+    out += "\n      " + s.feedback + "\n";
+  }
+  for (const auto& c : r.scorecard) {
+    out += "\n" + c.title + "\n  Root cause: " + c.root_cause + "\n  Debrief: " + c.debrief + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_solve(const SolveOptions& options) {
+  Loaded loaded;
+  try {
+    if (int status = load(options.scenario, options.params, loaded)) return status;
+    LoopSession session(*loaded.script, loaded.overrides, options.seed);
+    if (session.build().bottlenecks.empty())
+      return fail(loaded.path + ": the scenario has no bottlenecks, so there is nothing to solve");
+    const Answers answers = expert_answers(session, loaded.script->id());
+    std::cout << answers_to_json(answers).dump(2) << "\n";
+  } catch (const ScenarioError& e) {
+    return fail(e.what());
+  } catch (const std::invalid_argument& e) {
+    return fail(loaded.path + ": " + e.what());
+  }
+  return 0;
+}
+
+int run_play(const PlayOptions& options) {
+  Loaded loaded;
+  try {
+    if (int status = load(options.scenario, options.params, loaded)) return status;
+    LoopSession session(*loaded.script, loaded.overrides, options.seed);
+    if (session.build().bottlenecks.empty())
+      return fail(loaded.path + ": the scenario has no bottlenecks, so there is nothing to play");
+    const Answers answers = read_answers_file(options.answers, loaded.script->id(), session.build());
+    const PlayResult result = grade_answers(session, answers);
+    const nlohmann::json json = play_result_json(result);
+    if (!options.save_dir.empty()) {
+      // A result that cannot be saved is still printed: the grading is not lost.
+      try {
+        const std::string saved = save_attempt(options.save_dir, loaded.script->id(), json);
+        std::cerr << "perfloop: saved " << saved << "\n";
+      } catch (const std::runtime_error& e) {
+        std::cout << (options.json ? json.dump(2) + "\n" : scorecard_text(result));
+        return fail(std::string("could not save the attempt: ") + e.what());
+      }
+      for (const auto& problem : load_attempts(options.save_dir).problems) std::cerr << "perfloop: " << problem << "\n";
+    }
+    std::cout << (options.json ? json.dump(2) + "\n" : scorecard_text(result));
+  } catch (const AnswersError& e) {
+    return fail(e.what());
+  } catch (const ScenarioError& e) {
+    return fail(e.what());
+  } catch (const std::invalid_argument& e) {
+    return fail(loaded.path + ": " + e.what());
+  }
+  return 0;
+}
+
+}  // namespace perfloop::cli

@@ -1,0 +1,187 @@
+#include "sim/loop_session.h"
+
+#include <algorithm>
+
+#include "sim/profile_query.h"
+
+namespace perfloop {
+
+double headline_value(const EndpointSummary& e, const std::string& metric) {
+  if (metric == "p50") return e.p50_ms;
+  if (metric == "error_rate") return 100.0 * e.error_rate;
+  if (metric == "rps") return e.rps;
+  if (metric == "lcp") return e.lcp_p75_ms;
+  if (metric == "inp") return e.inp_p75_ms;
+  return e.p99_ms;
+}
+
+const char* headline_unit(const std::string& metric) {
+  if (metric == "error_rate") return "%";
+  if (metric == "rps") return "req/s";
+  return "ms";
+}
+
+bool headline_meets(const std::string& metric, double value, double target) {
+  return metric == "rps" ? value >= target : value <= target;
+}
+
+ParamValues fixed_state(const ScenarioBuild& build, const ParamValues& initial) {
+  ParamValues params = initial;
+  for (const auto& event : build.timeline)
+    for (const auto& [name, value] : event.set) params[name] = value;
+  for (const auto& b : build.bottlenecks) {
+    const auto fix = std::find_if(build.fixes.begin(), build.fixes.end(),
+                                  [&](const FixSpec& f) { return !b.right_fixes.empty() && f.id == b.right_fixes[0]; });
+    if (fix != build.fixes.end())
+      for (const auto& [name, value] : fix->set) params[name] = value;
+  }
+  return params;
+}
+
+LoopSession::LoopSession(ScenarioScript& script, ParamValues overrides, std::uint64_t seed)
+    : runs_(script, std::move(overrides), seed) {
+  replay_ = std::make_unique<EnforceReplay>(script, runs_.build(), fixed_state(runs_.build(), runs_.planned().params),
+                                            seed);
+}
+
+double LoopSession::fix_time_s(std::size_t bottleneck) const { return ns_to_s(static_cast<double>(runs_.fix_time(bottleneck))); }
+
+namespace {
+
+const EndpointSummary* endpoint_in(const std::vector<PhaseSummary>& phases, int phase, const std::string& name) {
+  if (phase < 0 || phase >= static_cast<int>(phases.size())) return nullptr;
+  return phases[static_cast<std::size_t>(phase)].endpoint(name);
+}
+
+// Per-request cost of the bottleneck's hot spot, in the stream it shows in.
+double hotspot_cost(const Simulation& sim, const PhaseSummary& summary, int phase, const BottleneckSpec& b,
+                    std::string& unit) {
+  const EndpointSummary* es = summary.endpoint(b.symptom.endpoint);
+  const int e = sim.symbols().find_endpoint(b.symptom.endpoint);
+  if (!es || e < 0) return 0.0;
+  if (b.stream == "bundle") {
+    unit = "ms LCP p75";
+    return es->lcp_p75_ms;
+  }
+  if (b.stream == "trace" && !b.hot_span.empty()) {
+    unit = "ms in span " + b.hot_span + " (mean)";
+    for (const auto& s : es->spans)
+      if (s.name == b.hot_span) return s.mean_ms;
+    return 0.0;
+  }
+  const double requests = std::max<double>(1.0, static_cast<double>(es->requests));
+  const FrameCost c = frame_cost(sim.symbols(), sim.phases()[static_cast<std::size_t>(phase)].profile,
+                                 static_cast<std::size_t>(e), b.hot_frame);
+  if (b.stream == "alloc") {
+    unit = "KB allocated per request in " + b.hot_frame;
+    return c.alloc_bytes / 1024.0 / requests;
+  }
+  if (b.stream == "offcpu") {
+    unit = "ms waiting per request in " + b.hot_frame;
+    return c.offcpu_ns / 1e6 / requests;
+  }
+  if (b.stream == "cpu") {
+    unit = "ms CPU per request in " + b.hot_frame;
+    return c.cpu_ns / 1e6 / requests;
+  }
+  unit = "ms per request in " + b.hot_frame;
+  return (c.cpu_ns + c.offcpu_ns) / 1e6 / requests;
+}
+
+}  // namespace
+
+const FixOutcome& LoopSession::outcome(const std::vector<std::string>& fixes) {
+  if (auto it = outcomes_.find(fixes); it != outcomes_.end()) return it->second;
+  FixOutcome out;
+  const std::size_t k = fixes.empty() ? 0 : fixes.size() - 1;
+  const BottleneckSpec& b = build().bottlenecks.at(k);
+  const Simulation& sim = runs_.run(fixes);
+  const SimTime lands = runs_.fix_time(k);
+  const int before = phase_at(sim, lands - 1);
+  const int after = lands < sim.duration() ? phase_at(sim, lands) : before;
+  const std::vector<PhaseSummary> phases = summarise_phases(sim, slo());
+  if (const EndpointSummary* e = endpoint_in(phases, before, b.symptom.endpoint))
+    out.headline_before = headline_value(*e, b.symptom.metric);
+  if (const EndpointSummary* e = endpoint_in(phases, after, b.symptom.endpoint)) {
+    out.headline_after = headline_value(*e, b.symptom.metric);
+    if (!e->profile_cpu.empty()) {
+      out.widest_frame = e->profile_cpu.front().frame;
+      out.widest_pct = e->profile_cpu.front().self_pct;
+    }
+  }
+  if (before >= 0) out.hotspot_before = hotspot_cost(sim, phases[static_cast<std::size_t>(before)], before, b, out.hotspot_unit);
+  if (after >= 0) out.hotspot_after = hotspot_cost(sim, phases[static_cast<std::size_t>(after)], after, b, out.hotspot_unit);
+  out.target_met = headline_meets(b.symptom.metric, out.headline_after, b.symptom.target);
+  return outcomes_.emplace(fixes, std::move(out)).first->second;
+}
+
+Capture LoopSession::capture(const std::vector<std::string>& earlier_fixes, std::size_t bottleneck,
+                             const std::string& stream, double from_s, double to_s, const std::string& frame) {
+  Capture cap;
+  const BottleneckSpec& b = build().bottlenecks.at(bottleneck);
+  const Simulation& sim = runs_.run(earlier_fixes);
+  const Symbols& symbols = sim.symbols();
+  const int e = symbols.find_endpoint(b.symptom.endpoint);
+  if (e < 0) return cap;
+  const auto ep = static_cast<std::size_t>(e);
+  const SimTime from = s_to_ns(from_s), to = s_to_ns(to_s);
+
+  if (stream == "bundle") {
+    // What a bundle analyzer can say without module data: the route's size.
+    for (const auto& program : sim.model_at((from + to) / 2).endpoints)
+      if (program.endpoint == e && program.client.enabled)
+        cap.top.push_back({program.client.spec.route + " JavaScript", program.client.spec.bundle_kb});
+    cap.unit = "KB";
+    return cap;
+  }
+  if (stream == "trace") {
+    const std::vector<PhaseSummary> phases = summarise_phases(sim, slo());
+    const int phase = phase_at(sim, (from + to) / 2);
+    const EndpointSummary* now = endpoint_in(phases, phase, b.symptom.endpoint);
+    const EndpointSummary* base = endpoint_in(phases, 0, b.symptom.endpoint);
+    if (!now) return cap;
+    // Spans by how much longer they take than in the first phase: what a waterfall with baselines shows.
+    for (std::size_t i = 1; i < now->spans.size(); ++i) {
+      const double was = base && i < base->spans.size() ? base->spans[i].mean_ms : 0.0;
+      cap.top.push_back({now->spans[i].name, now->spans[i].mean_ms - was});
+    }
+    cap.unit = "ms longer than the first phase (mean)";
+    for (const auto& s : now->spans)
+      if (s.name == frame && now->mean_ms > 0) cap.share_pct = 100.0 * s.mean_ms / now->mean_ms;
+  }
+  const Profile profile = range_profile(sim, from, to);
+  const FrameCost total = frame_cost(symbols, profile, ep, "");
+  if (stream == "trace") {
+    if (std::isnan(cap.share_pct) && has_frame(symbols, frame)) {
+      const FrameCost c = frame_cost(symbols, profile, ep, frame);
+      const double all = total.cpu_ns + total.offcpu_ns;
+      cap.share_pct = all > 0 ? 100.0 * (c.cpu_ns + c.offcpu_ns) / all : 0.0;
+    }
+  } else {
+    const double requests = std::max<double>(1.0, static_cast<double>(range_requests(sim, ep, from, to)));
+    std::map<std::string, double> by_leaf;
+    for (std::size_t s = 0; s < profile.stacks; ++s) {
+      const ProfileCell& cell = profile.at(ep, s);
+      if (cell.empty()) continue;
+      const std::string& leaf = symbols.frame_name(symbols.leaf_frame(static_cast<std::uint32_t>(s)));
+      if (stream == "cpu") by_leaf[leaf] += static_cast<double>(cell.cpu_samples);
+      if (stream == "alloc") by_leaf[leaf] += static_cast<double>(cell.alloc_bytes) / 1024.0 / requests;
+      if (stream == "offcpu") by_leaf[leaf] += static_cast<double>(cell.offcpu_ns) / 1e6 / requests;
+    }
+    const double samples = total.cpu_samples;
+    for (const auto& [name, value] : by_leaf) {
+      if (value <= 0) continue;
+      cap.top.push_back({name, stream == "cpu" ? (samples > 0 ? 100.0 * value / samples : 0.0) : value});
+    }
+    cap.unit = stream == "cpu" ? "% of CPU samples (self)" : stream == "alloc" ? "KB per request" : "ms per request";
+    const FrameCost c = frame_cost(symbols, profile, ep, frame);
+    const double part = stream == "cpu" ? c.cpu_samples : stream == "alloc" ? c.alloc_bytes : c.offcpu_ns;
+    const double whole = stream == "cpu" ? total.cpu_samples : stream == "alloc" ? total.alloc_bytes : total.offcpu_ns;
+    cap.share_pct = whole > 0 ? 100.0 * part / whole : 0.0;
+  }
+  std::stable_sort(cap.top.begin(), cap.top.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (cap.top.size() > 5) cap.top.resize(5);
+  return cap;
+}
+
+}  // namespace perfloop

@@ -1,0 +1,71 @@
+// Everything the eight steps are graded against, for one scenario, seed and
+// set of parameter overrides: the what-if runs, the Enforce replay, and the
+// figures each fix sequence produces, computed once and shared by every
+// answers file graded in the session (the expert's, a class's, a quiz's).
+#pragma once
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/enforce_replay.h"
+#include "sim/report.h"
+#include "sim/what_if.h"
+
+namespace perfloop {
+
+// The headline a bottleneck's symptom is measured by, from a summary.
+double headline_value(const EndpointSummary& endpoint, const std::string& metric);
+// "ms", "%", "req/s".
+const char* headline_unit(const std::string& metric);
+// Lower is better except for throughput.
+bool headline_meets(const std::string& metric, double value, double target);
+
+// What one fix sequence did to bottleneck k (its last fix), in the phases
+// just before and just after that fix landed.
+struct FixOutcome {
+  double headline_before = 0.0, headline_after = 0.0;
+  double hotspot_before = 0.0, hotspot_after = 0.0;  // the truth's hot frame or span, per request
+  std::string hotspot_unit;
+  bool target_met = false;
+  std::string widest_frame;  // the widest self-CPU frame on the symptom endpoint afterwards
+  double widest_pct = 0.0;
+};
+
+// What a capture of one stream over a window shows on the symptom endpoint.
+struct Capture {
+  std::vector<std::pair<std::string, double>> top;  // name, value, largest first
+  std::string unit;                                  // of the values
+  double share_pct = NAN;                            // the named frame's share; NaN where a stream has none
+};
+
+class LoopSession {
+ public:
+  LoopSession(ScenarioScript& script, ParamValues overrides, std::uint64_t seed);
+
+  WhatIfRuns& runs() { return runs_; }
+  EnforceReplay& replay() { return *replay_; }
+  const ScenarioBuild& build() const { return runs_.build(); }
+  const SloSpec& slo() const { return runs_.planned().slo; }
+  std::uint64_t seed() const { return runs_.seed(); }
+
+  // `fixes` holds one fix per bottleneck so far; the outcome is the last one's.
+  const FixOutcome& outcome(const std::vector<std::string>& fixes);
+  // A capture made while bottleneck k was live (after the first k-1 fixes).
+  Capture capture(const std::vector<std::string>& earlier_fixes, std::size_t bottleneck, const std::string& stream,
+                  double from_s, double to_s, const std::string& frame);
+  // When bottleneck k's fix lands, in seconds.
+  double fix_time_s(std::size_t bottleneck) const;
+
+ private:
+  WhatIfRuns runs_;
+  std::unique_ptr<EnforceReplay> replay_;
+  std::map<std::vector<std::string>, FixOutcome> outcomes_;
+};
+
+// Parameter values of the service once every bottleneck has its first right fix.
+ParamValues fixed_state(const ScenarioBuild& build, const ParamValues& initial);
+
+}  // namespace perfloop

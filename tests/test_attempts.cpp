@@ -1,0 +1,87 @@
+// Saved attempts: one new file per attempt, written atomically, never over
+// another; a corrupt file is reported and left where it is.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/attempt_store.h"
+
+using namespace perfloop;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("perfloop-test-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+}  // namespace
+
+TEST_CASE("attempts are saved as new files and read back", "[attempts]") {
+  const std::string dir = fresh_dir("attempts");
+  const std::string a = save_attempt(dir, "orders-n-plus-1", {{"total", 71.5}});
+  const std::string b = save_attempt(dir, "orders-n-plus-1", {{"total", 88.0}});
+  CHECK(a != b);
+  CHECK(fs::path(a).filename() == "attempt-orders-n-plus-1-1.json");
+  CHECK(fs::path(b).filename() == "attempt-orders-n-plus-1-2.json");
+  const AttemptFolder folder = load_attempts(dir);
+  REQUIRE(folder.attempts.size() == 2);
+  CHECK(folder.attempts[0].result["total"] == 71.5);
+  CHECK(folder.attempts[1].result["total"] == 88.0);
+  CHECK(folder.problems.empty());
+  // No temporary file is left behind.
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.path().filename().string()[0] == '.' ? 100 : 1;
+  CHECK(files == 2);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a corrupt attempt is reported and skipped, never deleted", "[attempts][errors]") {
+  const std::string dir = fresh_dir("corrupt");
+  save_attempt(dir, "x", {{"total", 50.0}});
+  const std::string broken = dir + "/attempt-x-2.json";
+  std::ofstream(broken) << "{\"format\": \"perfloop-attempt\", \"version\": 1, \"result\": {\"tot";
+  std::ofstream(dir + "/attempt-x-3.json") << R"({"format": "perfloop-attempt", "version": 9, "result": {"total": 1}})";
+  const AttemptFolder folder = load_attempts(dir);
+  CHECK(folder.attempts.size() == 1);
+  REQUIRE(folder.problems.size() == 2);
+  CHECK_THAT(folder.problems[0], Catch::StartsWith(broken + ": skipped: "));
+  CHECK_THAT(folder.problems[1], Catch::Contains("unsupported version"));
+  CHECK(fs::exists(broken));
+  // The next save takes the next free name; the broken file stays as it was.
+  const std::string next = save_attempt(dir, "x", {{"total", 60.0}});
+  CHECK(fs::path(next).filename() == "attempt-x-4.json");
+  CHECK(fs::file_size(broken) > 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a save that cannot be written names the path", "[attempts][errors]") {
+  if (::geteuid() == 0) return;  // root writes anywhere; nothing to check
+  const std::string dir = fresh_dir("readonly");
+  fs::create_directories(dir);
+  ::chmod(dir.c_str(), 0500);
+  try {
+    save_attempt(dir, "x", {{"total", 1.0}});
+    FAIL("saved into a read-only folder");
+  } catch (const std::runtime_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains(dir));
+  }
+  ::chmod(dir.c_str(), 0700);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("write_file_atomically replaces a file whole", "[attempts]") {
+  const std::string dir = fresh_dir("replace");
+  fs::create_directories(dir);
+  const std::string path = dir + "/settings.json";
+  write_file_atomically(path, "first version, longer than the second\n");
+  write_file_atomically(path, "second\n");
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text == "second\n");
+  fs::remove_all(dir);
+}

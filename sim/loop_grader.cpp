@@ -43,7 +43,11 @@ bool contains(const std::vector<std::string>& list, const std::string& x) {
 class Grader {
  public:
   Grader(LoopSession& session, const Answers& answers, const GradeOptions& options)
-      : session_(session), build_(session.build()), answers_(answers), options_(options) {}
+      : session_(session),
+        build_(session.build()),
+        answers_(answers),
+        answers_json_(answers_to_json(answers)),
+        options_(options) {}
 
   PlayResult run() {
     result_.scenario = answers_.scenario;
@@ -105,6 +109,11 @@ class Grader {
     r.score = std::clamp(fraction, 0.0, 1.0) * r.max;
     r.feedback = std::move(feedback);
     r.seconds = seconds;
+    // The learner's input, as written in the answers file, for the scorecard.
+    const std::string name(step_name(step));
+    const nlohmann::json& where = step == LoopStep::Enforce ? answers_json_ : answers_json_["bottlenecks"][k];
+    if (where.contains(name)) r.answer = where[name];
+    r.answer.erase("seconds");
     result_.steps.push_back(std::move(r));
   }
 
@@ -318,6 +327,7 @@ class Grader {
   LoopSession& session_;
   const ScenarioBuild& build_;
   const Answers& answers_;
+  const nlohmann::json answers_json_;
   GradeOptions options_;
   PlayResult result_;
 };
@@ -350,6 +360,7 @@ nlohmann::json play_result_json(const PlayResult& r) {
               {"max", s.max},
               {"feedback", s.feedback}};
     if (s.seconds >= 0) j["seconds"] = s.seconds;
+    if (!s.answer.is_null()) j["answer"] = s.answer;
     steps.push_back(std::move(j));
   }
   auto prediction_json = [](const PredictionResult& p) {
@@ -414,13 +425,22 @@ nlohmann::json play_result_json(const PlayResult& r) {
       card["chosen_fix"] = c.chosen_fix;
       card["chosen_fix_text"] = c.chosen_fix_text;
     }
-    if (c.outcome)
+    if (c.outcome) {
+      auto changes = [](const std::vector<Change>& list) {
+        json out = json::array();
+        for (const auto& x : list)
+          out.push_back({{"name", x.name}, {"before", round_to(x.before, 3)}, {"after", round_to(x.after, 3)}});
+        return out;
+      };
       card["outcome"] = {{"headline_before", round_to(c.outcome->headline_before, 1)},
                          {"headline_after", round_to(c.outcome->headline_after, 1)},
                          {"hotspot_before", round_to(c.outcome->hotspot_before, 3)},
                          {"hotspot_after", round_to(c.outcome->hotspot_after, 3)},
                          {"hotspot_unit", c.outcome->hotspot_unit},
-                         {"target_met", c.outcome->target_met}};
+                         {"target_met", c.outcome->target_met},
+                         {"profile_diff_ms_per_request", changes(c.outcome->profile_diff)},
+                         {"span_diff_mean_ms", changes(c.outcome->span_diff)}};
+    }
     cards.push_back(std::move(card));
   }
   out["scorecard"] = std::move(cards);

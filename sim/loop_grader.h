@@ -21,6 +21,7 @@ struct StepResult {
   double max = 0.0;
   std::string feedback;  // what was right, what the data showed, in the learner's terms
   double seconds = -1.0;
+  nlohmann::json answer;  // the learner's input for the step, as in the answers file
 };
 
 struct PredictionResult {

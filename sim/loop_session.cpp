@@ -1,6 +1,7 @@
 #include "sim/loop_session.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "sim/profile_query.h"
 
@@ -88,6 +89,43 @@ double hotspot_cost(const Simulation& sim, const PhaseSummary& summary, int phas
   return (c.cpu_ns + c.offcpu_ns) / 1e6 / requests;
 }
 
+// Self CPU per request by leaf frame, for one phase of one endpoint.
+std::map<std::string, double> self_cpu_ms(const Simulation& sim, int phase, std::size_t endpoint, double requests) {
+  std::map<std::string, double> by_leaf;
+  const Profile& profile = sim.phases()[static_cast<std::size_t>(phase)].profile;
+  if (endpoint >= profile.endpoints || requests <= 0) return by_leaf;
+  for (std::size_t s = 0; s < profile.stacks; ++s) {
+    const ProfileCell& cell = profile.at(endpoint, s);
+    if (cell.cpu_ns == 0) continue;
+    by_leaf[sim.symbols().frame_name(sim.symbols().leaf_frame(static_cast<std::uint32_t>(s)))] +=
+        static_cast<double>(cell.cpu_ns) / 1e6 / requests;
+  }
+  return by_leaf;
+}
+
+void fill_diffs(const Simulation& sim, const std::vector<PhaseSummary>& phases, int before, int after,
+                const std::string& endpoint, FixOutcome& out) {
+  const EndpointSummary* b = endpoint_in(phases, before, endpoint);
+  const EndpointSummary* a = endpoint_in(phases, after, endpoint);
+  const int e = sim.symbols().find_endpoint(endpoint);
+  if (!b || !a || e < 0) return;
+  const auto was = self_cpu_ms(sim, before, static_cast<std::size_t>(e), static_cast<double>(b->requests));
+  const auto now = self_cpu_ms(sim, after, static_cast<std::size_t>(e), static_cast<double>(a->requests));
+  std::map<std::string, Change> frames;
+  for (const auto& [name, ms] : was) frames[name] = {name, ms, 0.0};
+  for (const auto& [name, ms] : now) {
+    frames[name].name = name;
+    frames[name].after = ms;
+  }
+  for (auto& [_, change] : frames) out.profile_diff.push_back(change);
+  std::stable_sort(out.profile_diff.begin(), out.profile_diff.end(), [](const Change& x, const Change& y) {
+    return std::fabs(x.after - x.before) > std::fabs(y.after - y.before);
+  });
+  if (out.profile_diff.size() > 10) out.profile_diff.resize(10);
+  for (std::size_t i = 0; i < b->spans.size() && i < a->spans.size(); ++i)
+    out.span_diff.push_back({b->spans[i].name, b->spans[i].mean_ms, a->spans[i].mean_ms});
+}
+
 }  // namespace
 
 const FixOutcome& LoopSession::outcome(const std::vector<std::string>& fixes) {
@@ -112,6 +150,7 @@ const FixOutcome& LoopSession::outcome(const std::vector<std::string>& fixes) {
   if (before >= 0) out.hotspot_before = hotspot_cost(sim, phases[static_cast<std::size_t>(before)], before, b, out.hotspot_unit);
   if (after >= 0) out.hotspot_after = hotspot_cost(sim, phases[static_cast<std::size_t>(after)], after, b, out.hotspot_unit);
   out.target_met = headline_meets(b.symptom.metric, out.headline_after, b.symptom.target);
+  if (before >= 0 && after >= 0) fill_diffs(sim, phases, before, after, b.symptom.endpoint, out);
   return outcomes_.emplace(fixes, std::move(out)).first->second;
 }
 

@@ -23,6 +23,11 @@ const char* headline_unit(const std::string& metric);
 // Lower is better except for throughput.
 bool headline_meets(const std::string& metric, double value, double target);
 
+struct Change {
+  std::string name;
+  double before = 0.0, after = 0.0;
+};
+
 // What one fix sequence did to bottleneck k (its last fix), in the phases
 // just before and just after that fix landed.
 struct FixOutcome {
@@ -32,6 +37,11 @@ struct FixOutcome {
   bool target_met = false;
   std::string widest_frame;  // the widest self-CPU frame on the symptom endpoint afterwards
   double widest_pct = 0.0;
+  // Verify's before/after views of the symptom endpoint: self CPU by leaf
+  // frame in ms per request (largest change first, at most 10), and every
+  // span's mean in ms (in span order).
+  std::vector<Change> profile_diff;
+  std::vector<Change> span_diff;
 };
 
 // What a capture of one stream over a window shows on the symptom endpoint.

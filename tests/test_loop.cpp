@@ -149,6 +149,15 @@ TEST_CASE("checkout: a GC-only answer is told no-go, sees a partial improvement 
   CHECK_FALSE(p.go_right);
   CHECK(p.current > 1200.0);
   CHECK(p.actual < 0.8 * p.current);  // GC tuning does help some
+  // Verify's profile diff leads with the frame the fix shrank; the cause's
+  // frames (decoding and encoding the payload) stay where they were.
+  REQUIRE(r.scorecard[0].outcome);
+  const auto& diff = r.scorecard[0].outcome->profile_diff;
+  REQUIRE_FALSE(diff.empty());
+  CHECK(diff[0].name == "runtime.scanobject");
+  CHECK(diff[0].after < 0.5 * diff[0].before);
+  for (const auto& c : diff)
+    if (c.name == "encoding/json.Marshal") CHECK(c.after == Approx(c.before).epsilon(0.05));
   const auto& verify = step(r, LoopStep::Verify);
   CHECK_THAT(verify.feedback, Catch::Contains("met: no"));
   CHECK(step(r, LoopStep::Fix).score == 0.0);

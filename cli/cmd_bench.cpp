@@ -10,6 +10,8 @@
 
 #include "cli/commands.h"
 #include "sim/bare_loop.h"
+#include "sim/loop_expert.h"
+#include "sim/loop_grader.h"
 #include "sim/scenario_paths.h"
 #include "sim/scenario_plan.h"
 #include "sim/simulation.h"
@@ -70,6 +72,16 @@ int run_bench(const BenchOptions& options) {
     const double engine_events = static_cast<double>(engine.events) / engine.wall_s;
     const double incident_events = static_cast<double>(incident.events) / incident.wall_s;
     const double incident_events_per_request = static_cast<double>(incident.events) / static_cast<double>(incident.requests);
+
+    // Grading the eight steps: the expert's answers in a fresh session (the
+    // run, one fork per fix, the Enforce replay and its drift), against the
+    // one full run above.
+    const auto grade_start = std::chrono::steady_clock::now();
+    ScenarioScript script = ScenarioScript::load(find_scenario("checkout-inventory-payload"));
+    LoopSession session(script, {}, 1);
+    const PlayResult graded = grade_answers(session, expert_answers(session, script.id()));
+    const double grade_wall = seconds_since(grade_start);
+    const double grade_runs = grade_wall / incident.wall_s;
     if (options.json) {
       nlohmann::json out = {
           {"mmc", {{"requests", options.requests}, {"bare_requests_per_s", bare_rate}, {"engine_requests_per_s", engine_rate},
@@ -79,7 +91,8 @@ int run_bench(const BenchOptions& options) {
                                  {"wall_s", incident.wall_s}, {"requests_per_s", incident_rate},
                                  {"over_bare", incident_rate / bare_rate}, {"events_per_request", incident_events_per_request},
                                  {"events_per_s", incident_events}, {"events_over_bare", incident_events / bare_events},
-                                 {"peak_rss_mb", incident_peak_mb}}}};
+                                 {"peak_rss_mb", incident_peak_mb}}},
+          {"grade_checkout_expert", {{"wall_s", grade_wall}, {"over_one_run", grade_runs}, {"total", graded.total}}}};
       std::cout << out.dump(2) << "\n";
     } else {
       std::printf("M/M/c (lambda %.0f/s, mu %.0f/s, c %d), %llu requests\n", lambda, mu, servers,
@@ -94,6 +107,8 @@ int run_bench(const BenchOptions& options) {
                   100 * incident_rate / bare_rate, incident_peak_mb);
       std::printf("  %.1f events per request, %.0f events/s = %.0f%% of the bare loop's events/s\n", incident_events_per_request,
                   incident_events, 100 * incident_events / bare_events);
+      std::printf("grading the expert's /checkout answers (score %.1f): %.2f s = %.2f full runs\n", graded.total, grade_wall,
+                  grade_runs);
     }
   } catch (const ScenarioError& e) {
     return fail(e.what());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -278,6 +279,8 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
 }
 
 Answers read_answers_file(const std::string& path, const std::string& scenario_id, const ScenarioBuild& build) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw AnswersError(path, "", "is a folder, not an answers file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw AnswersError(path, "", "cannot open the answers file");
   std::ostringstream text;

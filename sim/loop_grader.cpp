@@ -382,6 +382,13 @@ nlohmann::json play_result_json(const PlayResult& r) {
   };
   json predictions = json::array();
   for (const auto& p : r.predictions) predictions.push_back(prediction_json(p));
+  double seconds = 0;
+  bool timed = false;
+  for (const auto& s : r.steps)
+    if (s.seconds >= 0) {
+      seconds += s.seconds;
+      timed = true;
+    }
   json out = {{"scenario", r.scenario},
               {"seed", r.seed},
               {"total", round_to(r.total, 1)},
@@ -391,7 +398,9 @@ nlohmann::json play_result_json(const PlayResult& r) {
               {"full_max", r.full_max},
               {"steps", std::move(steps)},
               {"prediction", r.predictions.empty() ? json(nullptr) : prediction_json(r.predictions.front())},
-              {"predictions", std::move(predictions)}};
+              {"predictions", std::move(predictions)},
+              // Time the learner recorded across the steps (game days' MTTR); null when none was.
+              {"seconds_total", timed ? json(seconds) : json(nullptr)}};
   if (r.enforce) {
     const EnforceReport& e = *r.enforce;
     json changes = json::array();

@@ -84,18 +84,23 @@ int run_play(const PlayOptions& options) {
     const nlohmann::json json = play_result_json(result);
     if (!options.save_dir.empty()) {
       // A result that cannot be saved is still printed: the grading is not lost.
+      std::string saved, error;
       try {
-        const std::string saved = save_attempt(options.save_dir, loaded.script->id(), json);
-        std::cerr << "perfloop: saved " << saved << "\n";
-      } catch (const std::runtime_error& e) {
-        std::cout << (options.json ? json.dump(2) + "\n" : scorecard_text(result));
-        return fail(std::string("could not save the attempt: ") + e.what());
+        saved = save_attempt(options.save_dir, loaded.script->id(), json);
+      } catch (const std::exception& e) {
+        error = e.what();
       }
+      std::cout << (options.json ? json.dump(2) + "\n" : scorecard_text(result)) << std::flush;
+      if (!error.empty()) return fail("could not save the attempt: " + error);
+      std::cerr << "perfloop: saved " << saved << "\n";
       for (const auto& problem : load_attempts(options.save_dir).problems) std::cerr << "perfloop: " << problem << "\n";
+      return 0;
     }
     std::cout << (options.json ? json.dump(2) + "\n" : scorecard_text(result));
   } catch (const AnswersError& e) {
     return fail(e.what());
+  } catch (const nlohmann::json::exception& e) {
+    return fail(options.answers + ": " + e.what());
   } catch (const ScenarioError& e) {
     return fail(e.what());
   } catch (const std::invalid_argument& e) {

@@ -226,6 +226,8 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
   json doc;
   try {
     doc = json::parse(text);
+  } catch (const json::out_of_range& e) {
+    throw AnswersError(file, "", std::string("a number out of range (") + e.what() + ")");
   } catch (const json::parse_error& e) {
     // nlohmann's message carries the byte offset; a line number is what an editor needs.
     const std::string what = e.what();

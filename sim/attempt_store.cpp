@@ -1,6 +1,7 @@
 #include "sim/attempt_store.h"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,8 @@ bool place_file(const std::string& path, const std::string& text, bool replace) 
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) fail(temp, "create temporary file");
   try {
+    // mkstemp makes the file private; a saved attempt is for the learner's tools to read too.
+    if (::fchmod(fd, 0644) != 0) fail(temp, "chmod");
     write_all(fd, text, temp);
     if (::fsync(fd) != 0) fail(temp, "fsync");
   } catch (...) {
@@ -64,10 +67,21 @@ bool place_file(const std::string& path, const std::string& text, bool replace) 
     ::unlink(temp.c_str());
     fail(temp, "close");
   }
-  // link() fails if the name exists, where rename() replaces it.
-  const int placed = replace ? ::rename(temp.c_str(), path.c_str()) : ::link(temp.c_str(), path.c_str());
+  // Without replacing: renameat2(RENAME_NOREPLACE) fails if the name exists;
+  // file systems without it get link(), which also refuses an existing name.
+  int placed = 0;
+  bool linked = false;
+  if (replace) {
+    placed = ::rename(temp.c_str(), path.c_str());
+  } else {
+    placed = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+    if (placed != 0 && (errno == EINVAL || errno == ENOSYS)) {
+      placed = ::link(temp.c_str(), path.c_str());
+      linked = true;
+    }
+  }
   const int saved = errno;
-  if (!replace || placed != 0) ::unlink(temp.c_str());
+  if (placed != 0 || linked) ::unlink(temp.c_str());
   if (placed != 0) {
     if (!replace && saved == EEXIST) return false;
     errno = saved;
@@ -100,10 +114,23 @@ AttemptFolder load_attempts(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return folder;
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.rfind("attempt-", 0) == 0 && entry.path().extension() == ".json")
-      files.push_back(entry.path());
+  fs::directory_iterator it(dir, ec), end;
+  if (ec) {
+    folder.problems.push_back(dir + ": cannot list: " + ec.message());
+    return folder;
+  }
+  for (; it != end; it.increment(ec)) {
+    if (ec) {
+      folder.problems.push_back(dir + ": cannot list: " + ec.message());
+      break;
+    }
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    if (name.rfind("attempt-", 0) == 0 && it->path().extension() == ".json") files.push_back(it->path());
+    // A save interrupted between writing and linking leaves its temporary file.
+    if (name.rfind(".attempt-", 0) == 0)
+      folder.problems.push_back(it->path().string() + ": left over from an interrupted save (not an attempt; safe to delete)");
   }
   std::sort(files.begin(), files.end());
   for (const auto& path : files) {

@@ -1,7 +1,8 @@
 // Graded attempts kept on disk, one JSON file per attempt. A write goes to a
-// temporary file in the same folder, is flushed to the disk, then renamed
-// into place, so a crash leaves either the old folder or the new file, never
-// half a file; names are never reused, so no attempt overwrites another.
+// temporary file in the same folder, is flushed to the disk, then moved into
+// place under a name that must still be free (renameat2 with NOREPLACE, or
+// link where that is missing), so a crash leaves either the old folder or
+// the new file, never half a file, and no attempt overwrites another.
 // Reading skips and reports a file it cannot parse; it never deletes one.
 #pragma once
 

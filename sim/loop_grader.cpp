@@ -28,6 +28,9 @@ std::string with_unit(double value, const std::string& unit) {
   return fmt(value >= 100 ? "%.0f" : "%.1f", value) + " " + unit;
 }
 
+// A factor as a person writes it: 8, 2.5, 120, 1000000.
+std::string factor(double x) { return fmt(x >= 100 ? "%.0f" : "%.3g", x); }
+
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 
 const FixSpec* find_fix(const ScenarioBuild& build, const std::string& id) {
@@ -112,8 +115,8 @@ class Grader {
     // The learner's input, as written in the answers file, for the scorecard.
     const std::string name(step_name(step));
     const nlohmann::json& where = step == LoopStep::Enforce ? answers_json_ : answers_json_["bottlenecks"][k];
-    if (where.contains(name)) r.answer = where[name];
-    r.answer.erase("seconds");
+    if (where.is_object() && where.contains(name)) r.answer = where[name];
+    if (r.answer.is_object()) r.answer.erase("seconds");
     result_.steps.push_back(std::move(r));
   }
 
@@ -156,13 +159,17 @@ class Grader {
     const BottleneckSpec& b = build_.bottlenecks[k];
     const double live_from = b.symptom.onset_s, live_to = session_.fix_time_s(k);
     const double overlap = std::max(0.0, std::min(a.to_s, live_to) - std::max(a.from_s, live_from));
-    const double window = overlap / (a.to_s - a.from_s);
+    const Capture cap = session_.capture(fixes_before(k), k, a.stream, a.from_s, a.to_s, a.hot_frame);
+    // A window shorter than the profiler's own (10 s) holds no data at all.
+    const double window = cap.empty ? 0.0 : overlap / (a.to_s - a.from_s);
     const bool stream_right = a.stream == b.stream;
     const bool frame_right = a.hot_frame == b.hot_frame || (!b.hot_span.empty() && a.hot_frame == b.hot_span);
     const double score = 0.3 * stream_right + 0.2 * window + 0.5 * frame_right;
-    const Capture cap = session_.capture(fixes_before(k), k, a.stream, a.from_s, a.to_s, a.hot_frame);
     std::string fb = "Your " + a.stream + " capture from " + clock(a.from_s) + " to " + clock(a.to_s) + " shows";
-    if (cap.top.empty()) fb += " nothing for " + b.symptom.endpoint;
+    if (cap.empty)
+      fb += " nothing: it is shorter than one profile window (10 s)";
+    else if (cap.top.empty())
+      fb += " nothing for " + b.symptom.endpoint;
     for (std::size_t i = 0; i < cap.top.size() && i < 3; ++i)
       fb += std::string(i ? "," : ":") + " " + cap.top[i].first + " " + fmt("%.1f", cap.top[i].second);
     if (!cap.top.empty()) fb += " (" + cap.unit + ")";
@@ -219,11 +226,15 @@ class Grader {
     // on a predicted headline that misses the target is a guess.
     const bool consistent = a.go == headline_meets(p.metric, a.headline, p.target);
     double score = 0.35 * (p.go_right && consistent);
-    std::string fb = "Amdahl's law on your inputs: p = " + fmt("%.1f%%", a.share_pct) + ", s = " + fmt("%.2g", a.speedup) +
+    std::string fb = "Amdahl's law on your inputs: p = " + fmt("%.1f%%", a.share_pct) + ", s = " + factor(a.speedup) +
                      " gives " + fmt("%.2fx", p.amdahl_speedup) + ", so " + with_unit(p.current, p.unit) + " would become " +
                      with_unit(p.amdahl_headline, p.unit) + ". You predicted " + with_unit(p.predicted, p.unit) + "; with " +
                      p.fix + " the simulation measured " + with_unit(p.actual, p.unit) + " (" + fmt("%.0f%%", p.error_pct) + " off). ";
-    if (std::isnan(cap.share_pct)) {
+    if (cap.empty) {
+      // p read from a capture that holds nothing is a guess.
+      score += 0.5 * accuracy;
+      fb += "Your capture held no profile to read p from. ";
+    } else if (std::isnan(cap.share_pct)) {
       score += 0.65 * accuracy;
     } else {
       score += 0.5 * accuracy + 0.15 * error_score(std::fabs(a.share_pct - cap.share_pct), 3.0, 15.0);
@@ -265,8 +276,8 @@ class Grader {
                                                     : out.headline_after < 0.95 * out.headline_before;
     const int right = (a.hotspot_shrank == shrank) + (a.headline_improved == improved) + (a.target_met == out.target_met);
     const std::string unit = headline_unit(b.symptom.metric);
-    std::string fb = "Under the same load: hot spot " + with_unit(out.hotspot_before, "") + "-> " +
-                     with_unit(out.hotspot_after, out.hotspot_unit) + " (shrank: " + yes_no(shrank) + "); headline " +
+    std::string fb = "Under the same load: " + out.hotspot_unit + " " + fmt("%.3g", out.hotspot_before) + " -> " +
+                     fmt("%.3g", out.hotspot_after) + " (shrank: " + yes_no(shrank) + "); headline " +
                      with_unit(out.headline_before, unit) + " -> " + with_unit(out.headline_after, unit) +
                      " (improved: " + yes_no(improved) + "); target " + with_unit(b.symptom.target, unit) +
                      " met: " + yes_no(out.target_met) + ". " + std::to_string(right) + " of 3 readings right.";
@@ -281,12 +292,16 @@ class Grader {
     const BottleneckSpec& b = build_.bottlenecks[k];
     const FixOutcome& out = session_.outcome(fixes_with(k, all.fix->id));
     const bool decision = a.resolved == out.target_met;
+    // The widest frame is a server profile's; for a browser metric the
+    // decision is the whole step.
+    const bool server = b.symptom.side == "server";
     const bool frame = !out.widest_frame.empty() && a.next_frame == out.widest_frame;
     std::string fb = out.target_met ? "The headline is back within target: time to move on. "
                                     : "The headline is still off target: back to Profile, this hot spot was not the answer. ";
-    fb += "The widest frame of " + b.symptom.endpoint + " is now " + out.widest_frame + " (" +
-          fmt("%.1f%%", out.widest_pct) + " self CPU)" + (frame ? ", as you said." : ".");
-    add(k, LoopStep::MoveOn, 0.5 * decision + 0.5 * frame, fb, a.seconds);
+    if (server)
+      fb += "The widest frame of " + b.symptom.endpoint + " is now " + out.widest_frame + " (" +
+            fmt("%.1f%%", out.widest_pct) + " self CPU)" + (frame ? ", as you said." : ".");
+    add(k, LoopStep::MoveOn, server ? 0.5 * decision + 0.5 * frame : 1.0 * decision, fb, a.seconds);
   }
 
   void enforce(std::size_t k, const EnforceAnswer& a) {
@@ -311,12 +326,14 @@ class Grader {
     }
     if (!report.has_runbook) fb += " No runbook entry: the next on-call starts from nothing.";
     if (!report.drift.empty()) {
-      double worst_without = 0, worst_with = 0;
+      const std::string& metric = build_.bottlenecks.front().symptom.metric;
+      const bool higher_is_better = metric == "rps";
+      double worst_without = report.drift.front().without, worst_with = report.drift.front().with;
       for (const auto& d : report.drift) {
-        worst_without = std::max(worst_without, d.without);
-        worst_with = std::max(worst_with, d.with);
+        worst_without = higher_is_better ? std::min(worst_without, d.without) : std::max(worst_without, d.without);
+        worst_with = higher_is_better ? std::min(worst_with, d.with) : std::max(worst_with, d.with);
       }
-      const std::string unit = headline_unit(build_.bottlenecks.front().symptom.metric);
+      const std::string unit = headline_unit(metric);
       fb += " Worst " + report.headline + " over those months: " + with_unit(worst_without, unit) + " without your set, " +
             with_unit(worst_with, unit) + " with it.";
     }

@@ -41,6 +41,25 @@ ParamValues fixed_state(const ScenarioBuild& build, const ParamValues& initial) 
 
 LoopSession::LoopSession(ScenarioScript& script, ParamValues overrides, std::uint64_t seed)
     : runs_(script, std::move(overrides), seed) {
+  // Each bottleneck's fix must land while it is live and before the run
+  // ends, one after another: otherwise there is no "after" to grade.
+  const ScenarioBuild& b = runs_.build();
+  const double duration = b.duration_s;
+  if (b.bottlenecks.size() > 1 && b.fix_spacing_s <= 0.0)
+    throw ScenarioError(script.file(), 0, "fix_spacing_s",
+                        "must be above 0 when a scenario has several bottlenecks (each fix needs its own phase)");
+  for (std::size_t k = 0; k < b.bottlenecks.size(); ++k) {
+    const double lands = fix_time_s(k);
+    const std::string which = "bottlenecks[" + std::to_string(k + 1) + "] (" + b.bottlenecks[k].id + ")";
+    if (lands >= duration)
+      throw ScenarioError(script.file(), 0, "fix_at_s",
+                          "the fix for " + which + " would land at " + std::to_string(lands) + " s, after the run ends at " +
+                              std::to_string(duration) + " s");
+    if (lands <= b.bottlenecks[k].symptom.onset_s)
+      throw ScenarioError(script.file(), 0, "fix_at_s",
+                          "the fix for " + which + " would land at " + std::to_string(lands) +
+                              " s, before its symptom starts at " + std::to_string(b.bottlenecks[k].symptom.onset_s) + " s");
+  }
   replay_ = std::make_unique<EnforceReplay>(script, runs_.build(), fixed_state(runs_.build(), runs_.planned().params),
                                             seed);
 }
@@ -164,6 +183,9 @@ Capture LoopSession::capture(const std::vector<std::string>& earlier_fixes, std:
   if (e < 0) return cap;
   const auto ep = static_cast<std::size_t>(e);
   const SimTime from = s_to_ns(from_s), to = s_to_ns(to_s);
+  for (const auto& w : sim.windows())
+    if (w.start >= from && w.end <= to) cap.empty = false;
+  if (cap.empty) return cap;
 
   if (stream == "bundle") {
     // What a bundle analyzer can say without module data: the route's size.

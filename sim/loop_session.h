@@ -48,12 +48,18 @@ struct FixOutcome {
 struct Capture {
   std::vector<std::pair<std::string, double>> top;  // name, value, largest first
   std::string unit;                                  // of the values
+  bool empty = true;                                 // the window held no complete profile window
   double share_pct = NAN;                            // the named frame's share; NaN where a stream has none
 };
 
 class LoopSession {
  public:
+  // Throws ScenarioError when a bottleneck's fix would land after the run
+  // ends or before its symptom starts.
   LoopSession(ScenarioScript& script, ParamValues overrides, std::uint64_t seed);
+  // The replay refers to the runs' build: a session stays where it was made.
+  LoopSession(const LoopSession&) = delete;
+  LoopSession& operator=(const LoopSession&) = delete;
 
   WhatIfRuns& runs() { return runs_; }
   EnforceReplay& replay() { return *replay_; }

@@ -60,17 +60,32 @@ TEST_CASE("a corrupt attempt is reported and skipped, never deleted", "[attempts
 }
 
 TEST_CASE("a save that cannot be written names the path", "[attempts][errors]") {
-  if (::geteuid() == 0) return;  // root writes anywhere; nothing to check
-  const std::string dir = fresh_dir("readonly");
+  // A folder below a plain file cannot exist, for root as for anyone.
+  const std::string dir = fresh_dir("blocked");
   fs::create_directories(dir);
-  ::chmod(dir.c_str(), 0500);
+  const std::string file = dir + "/plain-file";
+  std::ofstream(file) << "not a folder\n";
   try {
-    save_attempt(dir, "x", {{"total", 1.0}});
-    FAIL("saved into a read-only folder");
+    save_attempt(file + "/saves", "x", {{"total", 1.0}});
+    FAIL("saved below a plain file");
   } catch (const std::runtime_error& e) {
-    CHECK_THAT(e.what(), Catch::Contains(dir));
+    CHECK_THAT(e.what(), Catch::StartsWith(file + "/saves: create folder: "));
   }
-  ::chmod(dir.c_str(), 0700);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("saved attempts are readable by others; an interrupted save's temporary file is reported", "[attempts]") {
+  const std::string dir = fresh_dir("modes");
+  const std::string path = save_attempt(dir, "x", {{"total", 5.0}});
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0644);
+  std::ofstream(dir + "/.attempt-x-2.json.Ab12Cd") << "{\"format\": \"perfl";
+  const AttemptFolder folder = load_attempts(dir);
+  CHECK(folder.attempts.size() == 1);
+  REQUIRE(folder.problems.size() == 1);
+  CHECK_THAT(folder.problems[0], Catch::Contains("interrupted save"));
+  CHECK(fs::exists(dir + "/.attempt-x-2.json.Ab12Cd"));
   fs::remove_all(dir);
 }
 

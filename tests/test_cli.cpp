@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using nlohmann::json;
 
@@ -20,7 +21,7 @@ struct CommandResult {
 };
 
 CommandResult run_cli(const std::string& args) {
-  const std::string err_file = "/tmp/perfloop-cli-test-stderr.txt";
+  const std::string err_file = "/tmp/perfloop-cli-test-stderr-" + std::to_string(::getpid()) + ".txt";
   const std::string command = std::string(PERFLOOP_BINARY) + " " + args + " 2>" + err_file;
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
@@ -95,9 +96,9 @@ TEST_CASE("solve prints answers that play grades at the top", "[cli][loop]") {
   const json answers = json::parse(solved.out);
   CHECK(answers["version"] == 1);
   CHECK(answers["scenario"] == "orders-n-plus-1");
-  const std::string file = "/tmp/perfloop-cli-test-answers.json";
+  const std::string file = "/tmp/perfloop-cli-test-answers-" + std::to_string(::getpid()) + ".json";
   std::ofstream(file) << solved.out;
-  const std::string saves = "/tmp/perfloop-cli-test-saves";
+  const std::string saves = "/tmp/perfloop-cli-test-saves-" + std::to_string(::getpid());
   std::filesystem::remove_all(saves);
   const auto played = run_cli("play orders-n-plus-1 --seed 2 --json --answers " + file + " --save " + saves);
   REQUIRE(played.status == 0);
@@ -120,7 +121,7 @@ TEST_CASE("solve prints answers that play grades at the top", "[cli][loop]") {
 }
 
 TEST_CASE("play rejects a malformed answers file with its field path and status 2", "[cli][loop][errors]") {
-  const std::string file = "/tmp/perfloop-cli-test-bad-answers.json";
+  const std::string file = "/tmp/perfloop-cli-test-bad-answers-" + std::to_string(::getpid()) + ".json";
   std::ofstream(file) << R"({"version": 1, "scenario": "orders-n-plus-1", "bottlenecks": [{"fix": {}}]})";
   const auto r = run_cli("play orders-n-plus-1 --answers " + file);
   CHECK(r.status == 2);

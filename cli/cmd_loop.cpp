@@ -53,60 +53,63 @@ std::string scorecard_text(const PlayResult& r) {
   return out;
 }
 
+// Loads the scenario, opens a session on it and runs `body`; bad input of
+// any kind becomes one line on stderr and status 2.
+template <typename Body>
+int with_session(const std::string& scenario, const std::vector<std::string>& params, std::uint64_t seed,
+                 const char* verb, Body body) {
+  Loaded loaded;
+  try {
+    if (int status = load(scenario, params, loaded)) return status;
+    LoopSession session(*loaded.script, loaded.overrides, seed);
+    if (session.build().bottlenecks.empty())
+      return fail(loaded.path + ": the scenario has no bottlenecks, so there is nothing to " + verb);
+    return body(session, loaded.script->id());
+  } catch (const ScenarioError& e) {
+    return fail(e.what());
+  } catch (const std::invalid_argument& e) {
+    return fail(loaded.path + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 int run_solve(const SolveOptions& options) {
-  Loaded loaded;
-  try {
-    if (int status = load(options.scenario, options.params, loaded)) return status;
-    LoopSession session(*loaded.script, loaded.overrides, options.seed);
-    if (session.build().bottlenecks.empty())
-      return fail(loaded.path + ": the scenario has no bottlenecks, so there is nothing to solve");
-    const Answers answers = expert_answers(session, loaded.script->id());
-    std::cout << answers_to_json(answers).dump(2) << "\n";
-  } catch (const ScenarioError& e) {
-    return fail(e.what());
-  } catch (const std::invalid_argument& e) {
-    return fail(loaded.path + ": " + e.what());
-  }
-  return 0;
+  return with_session(options.scenario, options.params, options.seed, "solve", [](LoopSession& session, const std::string& id) {
+    std::cout << answers_to_json(expert_answers(session, id)).dump(2) << "\n";
+    return 0;
+  });
 }
 
 int run_play(const PlayOptions& options) {
-  Loaded loaded;
-  try {
-    if (int status = load(options.scenario, options.params, loaded)) return status;
-    LoopSession session(*loaded.script, loaded.overrides, options.seed);
-    if (session.build().bottlenecks.empty())
-      return fail(loaded.path + ": the scenario has no bottlenecks, so there is nothing to play");
-    const Answers answers = read_answers_file(options.answers, loaded.script->id(), session.build());
-    const PlayResult result = grade_answers(session, answers);
+  return with_session(options.scenario, options.params, options.seed, "play", [&](LoopSession& session, const std::string& id) {
+    PlayResult result;
+    try {
+      result = grade_answers(session, read_answers_file(options.answers, id, session.build()));
+    } catch (const AnswersError& e) {
+      return fail(e.what());
+    } catch (const nlohmann::json::exception& e) {
+      return fail(options.answers + ": " + e.what());
+    }
     const nlohmann::json json = play_result_json(result);
-    if (!options.save_dir.empty()) {
-      // A result that cannot be saved is still printed: the grading is not lost.
-      std::string saved, error;
-      try {
-        saved = save_attempt(options.save_dir, loaded.script->id(), json);
-      } catch (const std::exception& e) {
-        error = e.what();
-      }
-      std::cout << (options.json ? json.dump(2) + "\n" : scorecard_text(result)) << std::flush;
-      if (!error.empty()) return fail("could not save the attempt: " + error);
-      std::cerr << "perfloop: saved " << saved << "\n";
-      for (const auto& problem : load_attempts(options.save_dir).problems) std::cerr << "perfloop: " << problem << "\n";
+    const std::string printed = options.json ? json.dump(2) + "\n" : scorecard_text(result);
+    if (options.save_dir.empty()) {
+      std::cout << printed;
       return 0;
     }
-    std::cout << (options.json ? json.dump(2) + "\n" : scorecard_text(result));
-  } catch (const AnswersError& e) {
-    return fail(e.what());
-  } catch (const nlohmann::json::exception& e) {
-    return fail(options.answers + ": " + e.what());
-  } catch (const ScenarioError& e) {
-    return fail(e.what());
-  } catch (const std::invalid_argument& e) {
-    return fail(loaded.path + ": " + e.what());
-  }
-  return 0;
+    // A result that cannot be saved is still printed: the grading is not lost.
+    std::string saved, error;
+    try {
+      saved = save_attempt(options.save_dir, id, json);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    std::cout << printed << std::flush;
+    if (!error.empty()) return fail("could not save the attempt: " + error);
+    std::cerr << "perfloop: saved " << saved << "\n";
+    for (const auto& problem : load_attempts(options.save_dir).problems) std::cerr << "perfloop: " << problem << "\n";
+    return 0;
+  });
 }
 
 }  // namespace perfloop::cli

@@ -28,6 +28,9 @@ std::string with_unit(double value, const std::string& unit) {
   return fmt(value >= 100 ? "%.0f" : "%.1f", value) + " " + unit;
 }
 
+// A reading as a chart labels it: 3934, 12.5, 0.042.
+std::string number(double x) { return fmt(std::fabs(x) >= 100 ? "%.0f" : std::fabs(x) >= 1 ? "%.1f" : "%.3g", x); }
+
 // A factor as a person writes it: 8, 2.5, 120, 1000000.
 std::string factor(double x) { return fmt(x >= 100 ? "%.0f" : "%.3g", x); }
 
@@ -276,8 +279,8 @@ class Grader {
                                                     : out.headline_after < 0.95 * out.headline_before;
     const int right = (a.hotspot_shrank == shrank) + (a.headline_improved == improved) + (a.target_met == out.target_met);
     const std::string unit = headline_unit(b.symptom.metric);
-    std::string fb = "Under the same load: " + out.hotspot_unit + " " + fmt("%.3g", out.hotspot_before) + " -> " +
-                     fmt("%.3g", out.hotspot_after) + " (shrank: " + yes_no(shrank) + "); headline " +
+    std::string fb = "Under the same load: hot spot (" + out.hotspot_unit + ") " + number(out.hotspot_before) + " -> " +
+                     number(out.hotspot_after) + " (shrank: " + yes_no(shrank) + "); headline " +
                      with_unit(out.headline_before, unit) + " -> " + with_unit(out.headline_after, unit) +
                      " (improved: " + yes_no(improved) + "); target " + with_unit(b.symptom.target, unit) +
                      " met: " + yes_no(out.target_met) + ". " + std::to_string(right) + " of 3 readings right.";
@@ -296,10 +299,10 @@ class Grader {
     // decision is the whole step.
     const bool server = b.symptom.side == "server";
     const bool frame = !out.widest_frame.empty() && a.next_frame == out.widest_frame;
-    std::string fb = out.target_met ? "The headline is back within target: time to move on. "
-                                    : "The headline is still off target: back to Profile, this hot spot was not the answer. ";
+    std::string fb = out.target_met ? "The headline is back within target: time to move on."
+                                    : "The headline is still off target: back to Profile, this hot spot was not the answer.";
     if (server)
-      fb += "The widest frame of " + b.symptom.endpoint + " is now " + out.widest_frame + " (" +
+      fb += " The widest frame of " + b.symptom.endpoint + " is now " + out.widest_frame + " (" +
             fmt("%.1f%%", out.widest_pct) + " self CPU)" + (frame ? ", as you said." : ".");
     add(k, LoopStep::MoveOn, server ? 0.5 * decision + 0.5 * frame : 1.0 * decision, fb, a.seconds);
   }

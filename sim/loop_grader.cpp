@@ -352,11 +352,6 @@ class Grader {
   PlayResult result_;
 };
 
-double round_to(double x, int digits) {
-  const double f = std::pow(10.0, digits);
-  return std::round(x * f) / f;
-}
-
 }  // namespace
 
 const char* grade_band(double total) {

@@ -7,12 +7,12 @@
 
 namespace perfloop {
 
-namespace {
-
 double round_to(double x, int decimals) {
   const double scale = std::pow(10.0, decimals);
   return std::round(x * scale) / scale;
 }
+
+namespace {
 
 double ms(double ns) { return ns / 1e6; }
 

@@ -81,6 +81,9 @@ struct RunInfo {
   double wall_s = 0.0;
 };
 
+// x rounded to `decimals` places, for JSON meant to be read by people.
+double round_to(double x, int decimals);
+
 nlohmann::json report_json(const Simulation& sim, const RunInfo& info, const ReportOptions& options);
 std::string report_text(const Simulation& sim, const RunInfo& info);
 

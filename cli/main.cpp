@@ -2,7 +2,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include <cstdio>
+
 #include "cli/commands.h"
+#include "ui/gui_main.h"
 
 int main(int argc, char** argv) {
   using namespace perfloop::cli;
@@ -49,6 +52,15 @@ int main(int argc, char** argv) {
   play_cmd->add_flag("--json", play.json, "Print one JSON object (schema in README.md)");
   play_cmd->add_option("--save", play.save_dir, "Also save the result as a new attempt file in this folder");
 
+  perfloop::ui::GuiOptions gui;
+  std::string gui_size;
+  auto* gui_cmd = app.add_subcommand("gui", "Open the app (Dear ImGui); with --screenshot, write a PNG and exit");
+  gui_cmd->add_option("--scenario", gui.scenario, "Scenario id or path to a .lua file");
+  gui_cmd->add_option("--step", gui.step, "Step to open: observe (the other panels are still being built)");
+  gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the run is simulated, then exit");
+  gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT (default 1600x900)");
+  gui_cmd->add_option("--seed", gui.seed, "Random seed")->check(whole_number);
+
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");
   bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison")->check(CLI::Range(1000, 100'000'000));
@@ -57,7 +69,7 @@ int main(int argc, char** argv) {
   // CLI11 would only say "a subcommand is required"; name the word it did not know.
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
-    if (known.empty()) return fail(std::string("unknown command '") + argv[1] + "' (commands: simulate, solve, play, check, list, bench)");
+    if (known.empty()) return fail(std::string("unknown command '") + argv[1] + "' (commands: simulate, solve, play, check, list, bench, gui)");
   }
   try {
     app.parse(argc, argv);
@@ -69,6 +81,17 @@ int main(int argc, char** argv) {
     if (*simulate) return run_simulate(sim);
     if (*bench_cmd) return run_bench(bench);
     if (*solve_cmd) return run_solve(solve);
+    if (*gui_cmd) {
+      if (!gui_size.empty()) {
+        int w = 0, h = 0;
+        char extra = 0;
+        if (std::sscanf(gui_size.c_str(), "%dx%d%c", &w, &h, &extra) != 2 || w < 320 || h < 240 || w > 8192 || h > 8192)
+          return fail("--size: expected WIDTHxHEIGHT from 320x240 to 8192x8192, got '" + gui_size + "'");
+        gui.width = w;
+        gui.height = h;
+      }
+      return perfloop::ui::run_gui(gui);
+    }
     if (*play_cmd) return run_play(play);
     if (*check) return run_check(check_files);
     if (*list) return run_list(list_json);

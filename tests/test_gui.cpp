@@ -1,0 +1,85 @@
+// The real app under Xvfb: `perfloop gui --screenshot` renders the Observe
+// panel with GLFW and OpenGL (Mesa's software renderer) and writes a PNG,
+// which is read back and checked for what a learner should see.
+#include <catch2/catch.hpp>
+#include <stb_image.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <string>
+
+namespace {
+
+int run(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct Image {
+  int width = 0, height = 0;
+  std::vector<unsigned char> rgb;
+  const unsigned char* at(int x, int y) const { return &rgb[(static_cast<std::size_t>(y) * width + x) * 3]; }
+};
+
+Image load_png(const std::string& path) {
+  Image img;
+  int channels = 0;
+  unsigned char* data = stbi_load(path.c_str(), &img.width, &img.height, &channels, 3);
+  REQUIRE(data != nullptr);
+  img.rgb.assign(data, data + static_cast<std::size_t>(img.width) * img.height * 3);
+  stbi_image_free(data);
+  return img;
+}
+
+// Pixels in a region close to a colour (the chart's p99 orange, the alert's red).
+int count_near(const Image& img, int x0, int y0, int x1, int y1, int r, int g, int b, int tolerance = 40) {
+  int n = 0;
+  for (int y = y0; y < y1; ++y)
+    for (int x = x0; x < x1; ++x) {
+      const unsigned char* p = img.at(x, y);
+      if (std::abs(p[0] - r) + std::abs(p[1] - g) + std::abs(p[2] - b) <= tolerance) ++n;
+    }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("gui --screenshot draws the Observe dashboard of the /checkout incident", "[gui][xvfb]") {
+  const std::string png = "/tmp/perfloop-gui-test-" + std::to_string(::getpid()) + ".png";
+  std::filesystem::remove(png);
+  const std::string command = "xvfb-run -a -s '-screen 0 1400x900x24' " + std::string(PERFLOOP_BINARY) +
+                              " gui --scenario checkout-inventory-payload --step observe --size 1280x720 --screenshot " +
+                              png + " > /dev/null 2>&1";
+  REQUIRE(run(command) == 0);
+  const Image img = load_png(png);
+  CHECK(img.width == 1280);
+  CHECK(img.height == 720);
+  // Not blank: a real dashboard has many colours.
+  std::set<int> colours;
+  for (int y = 0; y < img.height; y += 3)
+    for (int x = 0; x < img.width; x += 3) {
+      const unsigned char* p = img.at(x, y);
+      colours.insert((p[0] >> 3) << 10 | (p[1] >> 3) << 5 | (p[2] >> 3));
+    }
+  CHECK(colours.size() > 60);
+  // The p99 line (orange) in the latency chart, mostly right of the deploy at 30:00 (a quarter across).
+  const int left = count_near(img, 180, 40, 180 + (1280 - 180) / 4, 260, 240, 150, 80);
+  const int right = count_near(img, 180 + (1280 - 180) / 4, 40, 1280, 260, 240, 150, 80);
+  CHECK(right > 500);
+  CHECK(right > 3 * left);
+  // The burn-rate page: a red banner across the top.
+  CHECK(count_near(img, 300, 0, 1280, 40, 102, 33, 38, 30) > 5000);
+  std::filesystem::remove(png);
+}
+
+TEST_CASE("gui refuses what it cannot show, with status 2", "[gui]") {
+  const std::string bin = PERFLOOP_BINARY;
+  CHECK(run(bin + " gui --step fix > /dev/null 2>&1") == 2);            // the panel is not built yet
+  CHECK(run(bin + " gui --step sideways > /dev/null 2>&1") == 2);
+  CHECK(run(bin + " gui --scenario nope > /dev/null 2>&1") == 2);
+  CHECK(run(bin + " gui --size 10x10 > /dev/null 2>&1") == 2);
+  CHECK(run("env -u DISPLAY -u WAYLAND_DISPLAY " + bin + " gui --screenshot /tmp/never.png > /dev/null 2>&1") == 2);
+}

@@ -55,11 +55,23 @@ int main(int argc, char** argv) {
   perfloop::ui::GuiOptions gui;
   std::string gui_size;
   auto* gui_cmd = app.add_subcommand("gui", "Open the app (Dear ImGui); with --screenshot, write a PNG and exit");
-  gui_cmd->add_option("--scenario", gui.scenario, "Scenario id or path to a .lua file");
-  gui_cmd->add_option("--step", gui.step, "Step to open: observe (the other panels are still being built)");
-  gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the run is simulated, then exit");
-  gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT (default 1600x900)");
+  gui_cmd->add_option("--scenario", gui.scenario, "Scenario id or path to a .lua file (default: the last one played)");
+  gui_cmd->add_option("--step", gui.step,
+                      "Step to open: observe, profile, classify, predict, fix, verify, enforce, move_on (later steps need --answers)");
+  gui_cmd->add_option("--answers", gui.answers,
+                      "Answers file replayed up to --step (\"expert\": the expert's answers)");
+  gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the panel's data is computed, then exit");
+  gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT (default: the remembered size, first 1600x900)");
   gui_cmd->add_option("--seed", gui.seed, "Random seed")->check(whole_number);
+  gui_cmd->add_option("--save", gui.save_dir, "Folder for graded attempts (default ~/.local/share/perfloop/attempts; \"none\": do not save)");
+  gui_cmd->add_option("--settings", gui.settings_path, "Settings file (default ~/.config/perfloop/settings.json)");
+  gui_cmd->add_option("--shot-dir", gui.shot_dir, "Folder F12 writes screenshots to (default: the current folder)");
+  gui_cmd->add_option("--control-map", gui.control_map, "Write the named controls' window rectangles to this JSON file each frame they move");
+  gui_cmd->add_option("--bench-frames", gui.bench_frames, "Measure this many frames once the panel has settled, print frame times, exit")
+      ->check(CLI::Range(1, 1'000'000));
+  gui_cmd->add_option("--bench-flame-nodes", gui.bench_flame_nodes, "With --bench-frames on profile: flame graph of at least this many nodes")
+      ->check(CLI::Range(1, 1'000'000));
+  gui_cmd->add_flag("--json", gui.json, "With --bench-frames: print one JSON object");
 
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");

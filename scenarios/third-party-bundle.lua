@@ -66,7 +66,14 @@ return {
               alerts = { { name = "product-slo-burn", burn_rate = 10, short_window_s = 300, long_window_s = 1800 } } },
       endpoints = {
         { name = "/product", share = 0.5, timeout_ms = 5000,
-          client = client("/p/[slug]", p.app_bundle_kb + p.sync_vendor_kb, p.app_execute_ms + p.sync_vendor_exec_ms),
+          client = { route = "/p/[slug]", bandwidth_mbps = p.bandwidth_mbps, ttfb_ms = p.ttfb_ms,
+                     parse_compile_ms_per_kb = 0.3, execute_ms = p.app_execute_ms + p.sync_vendor_exec_ms,
+                     device_cv = 0.5, inp_handler_ms = 70,
+                     -- What the bundle analyzer lists; the bundle is their sum.
+                     modules = {
+                       { name = "product page (first-party)", kb = p.app_bundle_kb, execute_ms = p.app_execute_ms },
+                       { name = "vendor tags in <head> (sync)", kb = p.sync_vendor_kb, execute_ms = p.sync_vendor_exec_ms },
+                     } },
           root = span { name = "get_product", frame = "handlers.Product",
             cpu { frame = "net/http.(*conn).readRequest", ms = 0.5, dist = "lognormal", cv = 0.3, alloc_kb = 4 },
             span { name = "product_query", frame = "store.(*ProductRepo).BySlug",

@@ -20,7 +20,7 @@ Catalogue load_catalogue(const std::string& dir) {
   for (const auto& file : files) {
     try {
       const ScenarioScript script = ScenarioScript::load(file);
-      catalogue.entries.push_back({script.id(), file, script.title(), script.meta()});
+      catalogue.entries.push_back({script.id(), file, script.title(), script.meta(), script.params()});
     } catch (const ScenarioError& e) {
       catalogue.problems.push_back({file, e.what()});
     }

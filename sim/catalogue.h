@@ -14,6 +14,7 @@ struct CatalogueEntry {
   std::string file;
   std::string title;
   ScenarioMeta meta;
+  std::vector<ParamSpec> params;  // what a learner may change before playing
 };
 
 struct CatalogueProblem {

@@ -73,6 +73,13 @@ struct SpanSpec {
   std::vector<SpanSpec> children;  // referenced by Step::child
 };
 
+// One module of a route's JavaScript bundle, for the bundle analyzer.
+struct BundleModule {
+  std::string name;
+  double kb = 0.0;
+  double execute_ms = 0.0;  // its part of the page's script execution
+};
+
 // What the browser does for a route whose page calls this endpoint.
 struct ClientSpec {
   bool enabled = false;
@@ -84,6 +91,9 @@ struct ClientSpec {
   double execute_ms = 50.0;
   double device_cv = 0.5;        // spread of device speed across users
   double inp_handler_ms = 40.0;  // event handler work for interactions
+  // What the bundle is made of (optional). Given modules, bundle_kb is their
+  // sum; a module without execute_ms takes its share of execute_ms by size.
+  std::vector<BundleModule> modules;
 };
 
 struct EndpointSpec {

@@ -587,7 +587,7 @@ class BuildReader {
   ClientSpec read_client(const Record& endpoint, const LuaValue& value, const std::string& endpoint_name) const {
     const Record r(reader_, value, endpoint.at("client"),
                    {"route", "bundle_kb", "bandwidth_mbps", "ttfb_ms", "parse_compile_ms_per_kb", "execute_ms",
-                    "device_cv", "inp_handler_ms"});
+                    "device_cv", "inp_handler_ms", "modules"});
     ClientSpec client;
     client.enabled = true;
     client.route = r.text_or("route", endpoint_name, false);
@@ -599,7 +599,45 @@ class BuildReader {
     client.execute_ms = r.number_or("execute_ms", client.execute_ms, at_least(0.0));
     client.device_cv = r.number_or("device_cv", client.device_cv, within(0.0, 10.0));
     client.inp_handler_ms = r.number_or("inp_handler_ms", client.inp_handler_ms, at_least(0.0));
+    if (const LuaValue* modules = r.find("modules")) read_modules(r, *modules, client);
     return client;
+  }
+
+  void read_modules(const Record& client_record, const LuaValue& value, ClientSpec& client) const {
+    if (client_record.find("bundle_kb"))
+      client_record.fail("modules", "give bundle_kb or modules, not both (the bundle is the sum of its modules)");
+    const Place list_place = client_record.at("modules");
+    std::vector<bool> timed;
+    double total_kb = 0.0, timed_ms = 0.0;
+    for (const LuaItem& item : reader_.sequence(value, list_place)) {
+      const Record m(reader_, item.value, {index_path(list_place.path, item.index), list_place.line},
+                     {"name", "kb", "execute_ms"});
+      BundleModule module;
+      module.name = m.text("name");
+      module.kb = m.number("kb", at_least(0.0));
+      timed.push_back(m.find("execute_ms") != nullptr);
+      module.execute_ms = m.number_or("execute_ms", 0.0, at_least(0.0));
+      total_kb += module.kb;
+      timed_ms += module.execute_ms;
+      client.modules.push_back(std::move(module));
+    }
+    if (client.modules.empty()) reader_.fail(list_place, "must list at least one module");
+    client.bundle_kb = total_kb;
+    const bool all_timed = std::find(timed.begin(), timed.end(), false) == timed.end();
+    const bool total_given = client_record.find("execute_ms") != nullptr;
+    // The page's execute time is the modules' when each names its own; a
+    // total given as well must agree with them.
+    if (all_timed && !total_given) client.execute_ms = timed_ms;
+    if (total_given && (all_timed ? std::abs(timed_ms - client.execute_ms) > 1e-6 * std::max(1.0, timed_ms)
+                                  : timed_ms > client.execute_ms + 1e-9))
+      client_record.fail("execute_ms", "is " + format_number(client.execute_ms) + " ms but the modules' execute_ms add up to " +
+                                           format_number(timed_ms) + " ms" + (all_timed ? "" : " before the untimed ones"));
+    const double untimed_ms = std::max(0.0, client.execute_ms - timed_ms);
+    double untimed_kb = 0.0;
+    for (std::size_t i = 0; i < client.modules.size(); ++i)
+      if (!timed[i]) untimed_kb += client.modules[i].kb;
+    for (std::size_t i = 0; i < client.modules.size(); ++i)
+      if (!timed[i]) client.modules[i].execute_ms = untimed_kb > 0 ? untimed_ms * client.modules[i].kb / untimed_kb : 0.0;
   }
 
   // Span names are unique per endpoint: they name the spans in traces.

@@ -71,15 +71,40 @@ TEST_CASE("gui --screenshot draws the Observe dashboard of the /checkout inciden
   CHECK(right > 500);
   CHECK(right > 3 * left);
   // The burn-rate page: a red banner across the top.
-  CHECK(count_near(img, 300, 0, 1280, 40, 102, 33, 38, 30) > 5000);
+  CHECK(count_near(img, 300, 30, 1280, 80, 102, 33, 38, 30) > 5000);
   std::filesystem::remove(png);
 }
 
 TEST_CASE("gui refuses what it cannot show, with status 2", "[gui]") {
   const std::string bin = PERFLOOP_BINARY;
-  CHECK(run(bin + " gui --step fix > /dev/null 2>&1") == 2);            // the panel is not built yet
+  CHECK(run(bin + " gui --step fix > /dev/null 2>&1") == 2);            // locked: nothing answered before it
+  CHECK(run(bin + " gui --step fix --answers /nonexistent.json > /dev/null 2>&1") == 2);
   CHECK(run(bin + " gui --step sideways > /dev/null 2>&1") == 2);
   CHECK(run(bin + " gui --scenario nope > /dev/null 2>&1") == 2);
   CHECK(run(bin + " gui --size 10x10 > /dev/null 2>&1") == 2);
   CHECK(run("env -u DISPLAY -u WAYLAND_DISPLAY " + bin + " gui --screenshot /tmp/never.png > /dev/null 2>&1") == 2);
+}
+
+TEST_CASE("gui --answers opens a later panel as a learner reaches it: Verify's before and after", "[gui][xvfb]") {
+  const std::string png = "/tmp/perfloop-gui-verify-" + std::to_string(::getpid()) + ".png";
+  std::filesystem::remove(png);
+  const std::string command = "xvfb-run -a -s '-screen 0 1400x900x24' " + std::string(PERFLOOP_BINARY) +
+                              " gui --scenario checkout-inventory-payload --step verify --answers expert --save none"
+                              " --settings /tmp/perfloop-gui-test-settings.json --size 1280x720 --screenshot " + png +
+                              " > /dev/null 2>&1";
+  REQUIRE(run(command) == 0);
+  const Image img = load_png(png);
+  REQUIRE(img.width == 1280);
+  // The headline chart: p99 (orange) before the fix at 1:30:00 (three quarters across), the prediction's
+  // blue line only after it.
+  const int chart_top = 150, chart_bottom = 340, plot_left = 230, plot_right = 1270;
+  const int fix_x = plot_left + (plot_right - plot_left) * 3 / 4;
+  const int orange_before = count_near(img, plot_left + 10, chart_top, fix_x - 10, chart_bottom, 240, 150, 80);
+  const int blue_before = count_near(img, plot_left + 10, chart_top, fix_x - 10, chart_bottom, 110, 170, 240, 70);
+  const int blue_after = count_near(img, fix_x + 10, chart_top, plot_right - 60, chart_bottom, 110, 170, 240, 70);
+  CHECK(orange_before > 400);
+  CHECK(blue_after > 2 * blue_before + 40);
+  // The diff tables: green "shrank" percentages for the frames the rollback relieved.
+  CHECK(count_near(img, 600, 440, 730, 660, 100, 200, 130, 70) > 60);
+  std::filesystem::remove(png);
 }

@@ -665,3 +665,41 @@ TEST_CASE("broken bottlenecks and gates name the field at fault", "[loader]") {
     CHECK(e.message() == "is required when the scenario has bottlenecks (at least one gate)");
   }
 }
+
+TEST_CASE("a client bundle may list its modules; the bundle is their sum", "[loader]") {
+  auto build_client = [](const std::string& name, const std::string& client) {
+    std::string text = scenario_with("cpu { frame = 'f', ms = 1 }");
+    text = replace_once(text, "{ name = \"/checkout\",", "{ name = \"/checkout\", client = " + client + ",");
+    ScenarioScript script = ScenarioScript::load(write_loader_temp(name, text));
+    return script.build(script.resolve({})).model.endpoints.at(0).client;
+  };
+  SECTION("untimed modules share what the timed ones leave, by size") {
+    const ClientSpec c = build_client("modules.lua",
+                                      "{ execute_ms = 400, modules = { { name = 'app', kb = 300, execute_ms = 100 },"
+                                      " { name = 'vendor a', kb = 200 }, { name = 'vendor b', kb = 100 } } }");
+    REQUIRE(c.modules.size() == 3);
+    CHECK(c.bundle_kb == 600.0);
+    CHECK(c.execute_ms == 400.0);
+    CHECK(c.modules[0].execute_ms == 100.0);
+    CHECK(c.modules[1].execute_ms == Approx(200.0));  // 300 ms left, 2/3 of the untimed KB
+    CHECK(c.modules[2].execute_ms == Approx(100.0));
+  }
+  SECTION("fully timed modules set the page's execute time") {
+    const ClientSpec c = build_client("modules_timed.lua",
+                                      "{ modules = { { name = 'app', kb = 50, execute_ms = 30 }, { name = 'tags', kb = 70, execute_ms = 90 } } }");
+    CHECK(c.bundle_kb == 120.0);
+    CHECK(c.execute_ms == 120.0);
+  }
+  SECTION("bundle_kb and modules together, or totals that disagree, are refused") {
+    std::string both = replace_once(scenario_with("cpu { frame = 'f', ms = 1 }"), "{ name = \"/checkout\",",
+                                    "{ name = \"/checkout\", client = { bundle_kb = 10, modules = { { name = 'a', kb = 5 } } },");
+    const ScenarioError e = build_error("modules_both.lua", both);
+    CHECK(e.field().find("modules") != std::string::npos);
+    CHECK(std::string(e.message()).find("not both") != std::string::npos);
+    std::string over = replace_once(scenario_with("cpu { frame = 'f', ms = 1 }"), "{ name = \"/checkout\",",
+                                    "{ name = \"/checkout\", client = { execute_ms = 50, modules = { { name = 'a', kb = 5, execute_ms = 80 } } },");
+    const ScenarioError f = build_error("modules_over.lua", over);
+    CHECK(f.field().find("execute_ms") != std::string::npos);
+    CHECK(std::string(f.message()).find("add up to 80 ms") != std::string::npos);
+  }
+}

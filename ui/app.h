@@ -1,32 +1,107 @@
 // The app's state, plain data the panels read and change, and the frame's
-// draw: the rail of eight steps and the current step's panel.
+// draw: the scenario picker, or the rail of eight steps and the current
+// step's panel. Each panel lives in its own step_*.cpp.
 #pragma once
 
+#include <map>
 #include <string>
 
+#include "sim/catalogue.h"
 #include "sim/loop_steps.h"
+#include "ui/flame_layout.h"
+#include "ui/play_state.h"
+#include "ui/session_worker.h"
+#include "ui/settings.h"
 #include "ui/sim_worker.h"
+#include "ui/widget_flame.h"
 #include "ui/widget_timeseries.h"
 
 namespace perfloop::ui {
 
+// The Profile step's view of its capture: the flame tree is built once per
+// capture and stream, not every frame.
+struct ProfileView {
+  std::string stream = "cpu";  // cpu, alloc, offcpu, mutex, trace, bundle
+  std::shared_ptr<const ProfileData> built_from;
+  std::string built_stream;
+  FlameTree tree;
+  bool pinned = false;         // the tree was set from outside (the benchmark's): keep it
+  FlameWidgetState flame;
+  int trace = 0;               // which slow trace the waterfall shows
+  int picked_span = -1;
+};
+
+// The scenario picker's choice before it is played.
+struct PickerState {
+  std::string selected;        // scenario id
+  ParamValues params;          // slider values that differ from the defaults
+  bool scores_loaded = false;  // best scores are read from the save folder once per opening
+  std::map<std::string, double> best;  // scenario id -> best total so far
+  std::vector<std::string> problems;   // unreadable attempt files
+};
+
 struct AppState {
+  // The scenario being played.
   std::string scenario_id;
   std::string scenario_path;
   std::uint64_t seed = 1;
-  LoopStep step = LoopStep::Observe;
-  SimWorker worker;
-  RunSnapshot run;  // this frame's copy of what the worker has produced
+  ParamValues params;          // the picker's overrides of the scenario's parameters
+  bool picking = false;        // the scenario picker is open
+  PickerState picker;
+  Catalogue catalogue;         // for the picker
+  std::string save_dir;        // attempts are saved here; empty: not saved
+
+  LoopStep step = LoopStep::Observe;  // the panel shown
+  PlayState play;
+  SimWorker worker;            // the dashboards' run: the fixes so far, streamed
+  RunSnapshot run;             // this frame's copy of what the worker has produced
+  SessionWorker session;       // the graded loop: captures, outcomes, grading
+  SessionView view;            // this frame's copy of the session's answers
   ChartSelection selection;
-  std::string error;  // shown in the error panel; the app keeps running
+  ProfileView profile;
+  ProfileView after_fix;       // Move on's CPU flame graph of the window after the fix
+  Settings settings;
+  std::string settings_path;
+  std::string error;           // shown in the error panel; the app keeps running
+  double now = 0.0;            // UI clock in seconds (for time spent per step)
+  bool quit = false;           // Ctrl+Q
 };
+
+// Opens a scenario: its run on the worker, a fresh loop, the Observe step.
+void open_scenario(AppState& state, const std::string& id_or_path);
+// Commits the step's draft and moves the panel to the next open step.
+void commit_and_advance(AppState& state, LoopStep step);
 
 // One frame of the whole app, filling the window.
 void draw_app(AppState& state);
 
-// Steps whose panels exist so far; the rail shows the others as locked.
-bool step_available(LoopStep step);
-
+void draw_scenario_picker(AppState& state);
 void draw_observe_step(AppState& state);
+void draw_profile_step(AppState& state);
+void draw_classify_step(AppState& state);
+void draw_predict_step(AppState& state);
+void draw_fix_step(AppState& state);
+void draw_verify_step(AppState& state);
+void draw_enforce_step(AppState& state);
+void draw_move_on_step(AppState& state);
+
+// Shared by the panels: a primary button that commits the step, named
+// "<step>.commit" in the control map; greyed out with `why_not` as its
+// tooltip while the answer is incomplete.
+void commit_button(AppState& state, LoopStep step, const char* label, const char* why_not = nullptr);
+// A heading with a rule under it (ImGui 1.86 has no SeparatorText).
+void section_title(const char* text);
+// The current bottleneck's hint for a step, behind a "Hint" toggle.
+void hint_line(const AppState& state, LoopStep step);
+// The bottleneck being worked on (null until the session has built the scenario).
+const BottleneckSpec* current_bottleneck(const AppState& state);
+
+// A headline ("p50", "p99", "error_rate", "rps", "lcp") read from one window.
+double metric_value(const SeriesPoint& point, const std::string& metric);
+// The learner's Observe endpoint and metric over the run, as a chart line.
+ChartLine headline_line(const AppState& state, const char* name, unsigned colour);
+// The headline chart of the learner's endpoint and metric, with the SLO line
+// when it is the SLO's, the run's deploy and fix markers and `extra` lines.
+void draw_headline_chart(AppState& state, const char* id, float height, const std::vector<ChartLine>& extra = {});
 
 }  // namespace perfloop::ui

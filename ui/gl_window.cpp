@@ -36,7 +36,8 @@ bool GlWindow::open(const WindowOptions& options, std::string& error) {
     return false;
   }
   glfwMakeContextCurrent(window_);
-  glfwSwapInterval(1);
+  glfwSwapInterval(options.vsync ? 1 : 0);
+  paced_ = options.vsync;
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
@@ -50,8 +51,25 @@ bool GlWindow::open(const WindowOptions& options, std::string& error) {
 
 bool GlWindow::should_close() const { return glfwWindowShouldClose(window_); }
 
+void GlWindow::size(int& width, int& height) const { glfwGetWindowSize(window_, &width, &height); }
+
+bool GlWindow::screenshot_key() {
+  const bool down = glfwGetKey(window_, GLFW_KEY_F12) == GLFW_PRESS;
+  const bool pressed = down && !f12_down_;
+  f12_down_ = down;
+  return pressed;
+}
+
 void GlWindow::begin_frame() {
-  glfwPollEvents();
+  if (paced_) {
+    // glfwGetTime is the display's clock, not the simulation's: it only paces drawing.
+    const double remaining = 1.0 / 60.0 - (glfwGetTime() - frame_start_s_);
+    if (remaining > 0.0) glfwWaitEventsTimeout(remaining);
+    else glfwPollEvents();
+    frame_start_s_ = glfwGetTime();
+  } else {
+    glfwPollEvents();
+  }
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();

@@ -12,6 +12,10 @@ struct WindowOptions {
   int width = 1600, height = 900;
   std::string title = "perfloop";
   float ui_scale = 1.0f;
+  // Off for the frame-time benchmark, which measures work, not the display's
+  // rate. On, frames are also paced to 60 per second where the display does
+  // not block (Xvfb), waking early for input, so an idle app does not spin.
+  bool vsync = true;
 };
 
 class GlWindow {
@@ -24,6 +28,10 @@ class GlWindow {
   // False with `error` set when there is no display or no OpenGL 3.
   bool open(const WindowOptions& options, std::string& error);
   bool should_close() const;
+  // The window's size in screen coordinates, for the settings file.
+  void size(int& width, int& height) const;
+  // F12 went down since the last call (a screenshot of the app as it is).
+  bool screenshot_key();
   void begin_frame();
   // Renders; when `screenshot_path` is non-empty, writes the frame as PNG
   // first (false with `error` set if that fails). Then swaps.
@@ -31,6 +39,9 @@ class GlWindow {
 
  private:
   GLFWwindow* window_ = nullptr;
+  bool paced_ = true;
+  bool f12_down_ = false;
+  double frame_start_s_ = 0.0;
   bool imgui_ready_ = false;
 };
 

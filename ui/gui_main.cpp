@@ -2,49 +2,243 @@
 
 #include <imgui.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
+#include "sim/histogram.h"
 #include "sim/scenario_paths.h"
 #include "ui/app.h"
+#include "ui/control_map.h"
+#include "ui/flame_synthetic.h"
 #include "ui/gl_window.h"
 
 namespace perfloop::ui {
 
+std::string default_save_dir() {
+  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return std::string(data) + "/perfloop/attempts";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/perfloop/attempts";
+  return "perfloop-attempts";
+}
+
+namespace {
+
+constexpr const char* kFlagship = "checkout-inventory-payload";
+
+int fail(const std::string& message) {
+  std::cerr << "perfloop: " << message << "\n";
+  return 2;
+}
+
+std::string catalogue_dir() {
+  std::error_code ec;
+  for (const auto& dir : scenario_dirs())
+    if (std::filesystem::is_directory(dir, ec)) return dir;
+  return "scenarios";
+}
+
+// Everything the panel on screen asked for is computed: the dashboards' run,
+// the session's captures, outcomes and grading.
+bool settled(const AppState& state) {
+  return (state.run.finished || !state.run.error.empty()) && (state.view.ready || !state.view.error.empty()) &&
+         state.session.idle();
+}
+
+// Replays an answers file (or the expert's) up to the step asked for, and
+// points the dashboards' run at the fixes landed by then.
+std::string replay_to_step(AppState& state, const GuiOptions& options, LoopStep step) {
+  state.session.wait_idle();
+  state.view = state.session.view();
+  if (!state.view.build) return state.view.error.empty() ? "the scenario did not build" : state.view.error;
+  state.play.bottlenecks = std::max<std::size_t>(1, state.view.build->bottlenecks.size());
+  Answers answers;
+  if (options.answers == "expert") {
+    state.session.request_expert(state.scenario_id);
+    state.session.wait_idle();
+    state.view = state.session.view();
+    if (!state.view.expert) return "the expert could not solve " + state.scenario_id + ": " + state.view.error;
+    answers = *state.view.expert;
+  } else {
+    try {
+      answers = read_answers_file(options.answers, state.scenario_id, *state.view.build);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+  replay_answers(state.play, answers, step);
+  // Enforce's replay shows once its answer is committed: commit it, so the
+  // panel opens on the replay as a learner sees it after pressing Done.
+  if (step == LoopStep::Enforce && answers.enforce && state.play.reached == LoopStep::Enforce)
+    commit_step(state.play, LoopStep::Enforce, -1.0);
+  state.step = step_open(state.play, step) ? step : state.play.reached;
+  if (state.play.finished) state.step = step == LoopStep::MoveOn ? LoopStep::MoveOn : step;
+  // From Verify on, the dashboards show the run with the current bottleneck's fix.
+  std::vector<std::string> fixes = fixes_before(state.play);
+  const auto& b = state.play.answers.bottlenecks;
+  if (state.play.bottleneck < b.size() && b[state.play.bottleneck].fix) fixes.push_back(b[state.play.bottleneck].fix->id);
+  state.worker.start(state.scenario_path, state.seed, fixes, state.params);
+  return "";
+}
+
+// The fix the Fix benchmark applies: the answers' choice, else the first right one.
+std::string fix_to_apply(const AppState& state) {
+  if (!state.play.fix.id.empty()) return state.play.fix.id;
+  const BottleneckSpec* b = current_bottleneck(state);
+  if (b && !b->right_fixes.empty()) return b->right_fixes.front();
+  return state.view.build && !state.view.build->fixes.empty() ? state.view.build->fixes.front().id : "";
+}
+
+struct FrameStats {
+  LogHistogram all, simulating;
+  int over_33ms = 0;
+};
+
+double ms(double ns) { return ns / 1e6; }
+
+void print_bench(const GuiOptions& options, const AppState& state, const FrameStats& s, int width, int height) {
+  const std::size_t flame_nodes = state.profile.tree.nodes.size();
+  const int e = state.run.endpoint_index(state.play.observe.endpoint);
+  const std::size_t points = e >= 0 ? state.run.series[static_cast<std::size_t>(e)].size() : 0;
+  if (options.json) {
+    nlohmann::json out = {{"scenario", state.scenario_id},
+                          {"step", std::string(step_name(state.step))},
+                          {"size", std::to_string(width) + "x" + std::to_string(height)},
+                          {"frames", s.all.count()},
+                          {"p50_ms", ms(s.all.quantile(0.5))},
+                          {"p99_ms", ms(s.all.quantile(0.99))},
+                          {"max_ms", ms(static_cast<double>(s.all.max()))},
+                          {"frames_over_33_ms", s.over_33ms},
+                          {"flame_nodes", flame_nodes},
+                          {"dashboard_s", state.run.duration_s},
+                          {"dashboard_windows", points}};
+    if (s.simulating.count() > 0)
+      out["while_simulating"] = {{"frames", s.simulating.count()},
+                                 {"p99_ms", ms(s.simulating.quantile(0.99))},
+                                 {"max_ms", ms(static_cast<double>(s.simulating.max()))}};
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::printf("%s, %s panel at %dx%d: %llu frames, p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d over 33 ms\n",
+              state.scenario_id.c_str(), std::string(step_name(state.step)).c_str(), width, height,
+              static_cast<unsigned long long>(s.all.count()), ms(s.all.quantile(0.5)), ms(s.all.quantile(0.99)),
+              ms(static_cast<double>(s.all.max())), s.over_33ms);
+  std::printf("flame graph: %zu nodes; dashboard: %.0f s in %zu windows\n", flame_nodes, state.run.duration_s, points);
+  if (s.simulating.count() > 0)
+    std::printf("while a fix simulated: %llu frames, p99 %.2f ms, max %.2f ms\n",
+                static_cast<unsigned long long>(s.simulating.count()), ms(s.simulating.quantile(0.99)),
+                ms(static_cast<double>(s.simulating.max())));
+}
+
+}  // namespace
+
 int run_gui(const GuiOptions& options) {
-  auto fail = [](const std::string& message) {
-    std::cerr << "perfloop: " << message << "\n";
-    return 2;
-  };
   AppState state;
-  state.scenario_id = options.scenario;
-  state.scenario_path = find_scenario(options.scenario);
-  if (state.scenario_path.empty()) return fail("scenario '" + options.scenario + "' not found");
+  // Settings first: a broken file is reported in the app, never fatal.
+  state.settings_path = options.settings_path.empty() ? default_settings_path() : options.settings_path;
+  state.error = load_settings(state.settings_path, state.settings);
+  state.save_dir = options.save_dir == "none" ? "" : options.save_dir.empty() ? default_save_dir() : options.save_dir;
+  state.seed = options.seed;
+  state.catalogue = load_catalogue(catalogue_dir());
+
+  std::string scenario = options.scenario;
+  if (scenario.empty() && !state.settings.last_scenario.empty() && !find_scenario(state.settings.last_scenario).empty())
+    scenario = state.settings.last_scenario;
+  if (scenario.empty()) scenario = kFlagship;
+  if (find_scenario(scenario).empty()) return fail("scenario '" + scenario + "' not found");
+  LoopStep step = LoopStep::Observe;
   bool known = false;
-  for (LoopStep step : kLoopSteps)
-    if (step_name(step) == options.step) {
+  for (LoopStep s : kLoopSteps)
+    if (step_name(s) == options.step) {
       known = true;
-      state.step = step;
+      step = s;
     }
   if (!known) return fail("unknown step '" + options.step + "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on)");
-  if (!step_available(state.step)) return fail("the " + options.step + " panel is not built yet (issue #5)");
+  if (step != LoopStep::Observe && options.answers.empty())
+    return fail("--step " + options.step + " is locked until the earlier steps are answered: add --answers FILE (or --answers expert)");
 
+  const bool bench = options.bench_frames > 0;
+  const int width = options.width > 0 ? options.width : state.settings.width;
+  const int height = options.height > 0 ? options.height : state.settings.height;
   GlWindow window;
   std::string error;
-  if (!window.open({options.width, options.height, "perfloop: " + options.scenario, 1.0f}, error)) return fail(error);
-  // A screenshot shows the app as it is, not wherever the virtual pointer happens to rest.
-  if (!options.screenshot.empty()) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
-  state.seed = options.seed;
-  state.worker.start(state.scenario_path, state.seed);
+  // Fonts are built at 1x; the UI scale setting scales them as the app draws.
+  if (!window.open({width, height, "perfloop", 1.0f, !bench}, error)) return fail(error);
+  // A screenshot or a benchmark shows the app as it is, not wherever the virtual pointer happens to rest.
+  if (!options.screenshot.empty() || bench) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
+  if (!options.control_map.empty()) control_map_enable(options.control_map);
 
-  // In screenshot mode: draw until the run is finished, then a few frames
-  // more so every layout has settled, write the PNG and leave.
-  int settled = 0;
-  while (!window.should_close()) {
+  const std::string settings_problem = state.error;
+  open_scenario(state, scenario);
+  if (!settings_problem.empty()) state.error = settings_problem;
+  if (!options.answers.empty()) {
+    const std::string problem = replay_to_step(state, options, step);
+    if (!problem.empty()) return fail(problem);
+  }
+
+  // Screenshot and benchmark modes first let every computation the panel
+  // asks for finish, plus a few frames so layouts settle.
+  int settled_frames = 0;
+  int measured = 0;
+  bool applied = false;
+  FrameStats stats;
+  const bool waits = bench || !options.screenshot.empty();
+  int shots = 0;
+  while (!window.should_close() && !state.quit) {
+    const auto frame_start = std::chrono::steady_clock::now();
     window.begin_frame();
     draw_app(state);
-    const bool shoot = !options.screenshot.empty() && state.run.finished && ++settled == 4;
-    if (!window.end_frame(shoot ? options.screenshot : std::string(), error)) return fail(error);
+    control_map_end_frame();
+    settled_frames = settled(state) ? settled_frames + 1 : 0;
+    const bool ready = !waits || settled_frames >= 6 || measured > 0;
+    const bool shoot = !options.screenshot.empty() && ready;
+    std::string shot = shoot ? options.screenshot : std::string();
+    if (shot.empty() && window.screenshot_key())
+      shot = options.shot_dir + "/perfloop-" + std::string(step_name(state.step)) + "-" + std::to_string(++shots) + ".png";
+    if (!window.end_frame(shot, error)) {
+      if (shoot) return fail(error);
+      state.error = error;  // an F12 that could not write: say so, keep running
+    }
     if (shoot) break;
+    if (bench && ready) {
+      if (measured == 0) {
+        // The busiest cases: a flame graph of thousands of frames on Profile,
+        // and a fix simulating behind the Fix panel.
+        if (state.step == LoopStep::Profile && state.profile.tree.nodes.size() < static_cast<std::size_t>(options.bench_flame_nodes)) {
+          state.profile.tree = synthetic_flame_tree(options.bench_flame_nodes, options.seed);
+          state.profile.pinned = true;
+          state.profile.flame.has_view = false;
+        }
+        if (state.step == LoopStep::Fix && !applied) {
+          state.play.fix.id = fix_to_apply(state);
+          std::vector<std::string> fixes = fixes_before(state.play);
+          fixes.push_back(state.play.fix.id);
+          state.worker.start(state.scenario_path, state.seed, fixes, state.params);
+          applied = true;
+        }
+        ++measured;
+        continue;  // the first frame after the change is not measured
+      }
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - frame_start).count();
+      stats.all.add(ns);
+      if (applied && !state.run.finished) stats.simulating.add(ns);
+      if (ns > 33'000'000) ++stats.over_33ms;
+      if (++measured > options.bench_frames) break;
+    }
+  }
+  state.session.wait_idle();
+  if (bench) print_bench(options, state, stats, width, height);
+  // Remember the window and the scenario, unless this was a scripted run.
+  if (!waits) {
+    window.size(state.settings.width, state.settings.height);
+    try {
+      save_settings(state.settings_path, state.settings);
+    } catch (const std::exception& e) {
+      std::cerr << "perfloop: " << e.what() << "\n";
+    }
   }
   state.worker.cancel();
   return 0;

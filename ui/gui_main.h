@@ -1,5 +1,5 @@
-// `perfloop gui`: the app's entry point, and its screenshot mode for the
-// README's pictures and the tests.
+// `perfloop gui`: the app's entry point, its screenshot mode for the
+// README's pictures and the tests, and its frame-time benchmark.
 #pragma once
 
 #include <cstdint>
@@ -8,14 +8,28 @@
 namespace perfloop::ui {
 
 struct GuiOptions {
-  std::string scenario = "checkout-inventory-payload";
+  std::string scenario;    // empty: the last one played (settings), else the flagship
   std::string step = "observe";
-  std::string screenshot;  // write this PNG once the run is finished, then exit
-  int width = 1600, height = 900;
+  std::string screenshot;  // write this PNG once everything the panel needs is computed, then exit
+  int width = 0, height = 0;  // 0: the remembered window size
   std::uint64_t seed = 1;
+  // An answers file (or "expert" for the expert's) replayed up to `step`, so
+  // a later panel opens as a learner would have reached it.
+  std::string answers;
+  std::string save_dir;       // attempts folder; empty: the default; "none": not saved
+  std::string settings_path;  // empty: the default
+  std::string control_map;    // write the named controls' rectangles here (end-to-end tests)
+  std::string shot_dir = "."; // F12 writes perfloop-<step>-<n>.png here
+  int bench_frames = 0;       // >0: measure this many frames and print their times
+  int bench_flame_nodes = 5000;  // the Profile benchmark's flame graph has at least this many nodes
+  bool json = false;          // with bench_frames: JSON output
 };
 
-// Exit status: 0, or 2 with one line on stderr (no display, bad scenario or step).
+// Exit status: 0, or 2 with one line on stderr (no display, bad scenario,
+// step or answers file).
 int run_gui(const GuiOptions& options);
+
+// $XDG_DATA_HOME/perfloop/attempts, or ~/.local/share/perfloop/attempts.
+std::string default_save_dir();
 
 }  // namespace perfloop::ui

@@ -5,45 +5,52 @@
 
 namespace perfloop::ui {
 
+int RunSnapshot::endpoint_index(const std::string& name) const {
+  for (std::size_t i = 0; i < endpoints.size(); ++i)
+    if (endpoints[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
 namespace {
 
-// Copies each closed window's figures for one endpoint; runs on the worker thread.
+// Copies each closed window's figures for every endpoint; runs on the worker thread.
 class Collector : public WindowListener {
  public:
-  Collector(int endpoint, std::vector<SeriesPoint>& out) : endpoint_(endpoint), out_(out) {}
+  Collector(std::size_t endpoints) : series(endpoints) {}
   void on_window(const Simulation&, const WindowStats& w) override {
-    SeriesPoint p;
-    p.t_s = ns_to_s(static_cast<double>(w.end));
-    if (endpoint_ >= 0 && static_cast<std::size_t>(endpoint_) < w.endpoints.size()) {
-      const EndpointWindow& e = w.endpoints[static_cast<std::size_t>(endpoint_)];
-      const double seconds = ns_to_s(static_cast<double>(w.end - w.start));
+    const double seconds = ns_to_s(static_cast<double>(w.end - w.start));
+    for (std::size_t i = 0; i < series.size() && i < w.endpoints.size(); ++i) {
+      const EndpointWindow& e = w.endpoints[i];
+      SeriesPoint p;
+      p.t_s = ns_to_s(static_cast<double>(w.end));
       p.p50_ms = e.latency_ns.quantile(0.5) / 1e6;
       p.p99_ms = e.latency_ns.quantile(0.99) / 1e6;
       p.rps = seconds > 0 ? static_cast<double>(e.completed) / seconds : 0.0;
       p.error_pct = e.completed ? 100.0 * static_cast<double>(e.errors) / static_cast<double>(e.completed) : 0.0;
-      p.burn = w.burn_rate_short;
       p.lcp_p75_ms = e.lcp_ns.quantile(0.75) / 1e6;
+      series[i].push_back(p);
     }
-    out_.push_back(p);
+    burn.push_back(w.burn_rate_short);
   }
-
- private:
-  int endpoint_;
-  std::vector<SeriesPoint>& out_;
+  std::vector<std::vector<SeriesPoint>> series;
+  std::vector<double> burn;
 };
 
 }  // namespace
 
 SimWorker::~SimWorker() { cancel(); }
 
-void SimWorker::start(const std::string& scenario_path, std::uint64_t seed) {
+void SimWorker::start(const std::string& scenario_path, std::uint64_t seed, std::vector<std::string> fixes,
+                      ParamValues params) {
   cancel();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = RunSnapshot{};
+    state_.version = next_version_++;
+    state_.fixes = fixes;
   }
   cancel_ = false;
-  thread_ = std::thread(&SimWorker::run, this, scenario_path, seed);
+  thread_ = std::thread(&SimWorker::run, this, scenario_path, seed, std::move(fixes), std::move(params));
 }
 
 void SimWorker::cancel() {
@@ -51,28 +58,27 @@ void SimWorker::cancel() {
   if (thread_.joinable()) thread_.join();
 }
 
-RunSnapshot SimWorker::snapshot() const {
+void SimWorker::refresh(RunSnapshot& out) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return state_;
+  if (out.version != state_.version) out = state_;
 }
 
-void SimWorker::run(std::string path, std::uint64_t seed) {
+void SimWorker::run(std::string path, std::uint64_t seed, std::vector<std::string> fixes, ParamValues params) {
   try {
     ScenarioScript script = ScenarioScript::load(path);
-    const PlannedRun planned = plan_run(script, {}, {}, seed);
-    const ScenarioBuild build = script.build(planned.params);
-    const std::string endpoint = !build.bottlenecks.empty() ? build.bottlenecks.front().symptom.endpoint
-                                 : !planned.slo.endpoint.empty() ? planned.slo.endpoint
-                                                                 : build.model.endpoints.front().name;
+    const PlannedRun planned = plan_run(script, params, fixes, seed);
     Simulation sim(planned.plan);
-    std::vector<SeriesPoint> fresh;
-    Collector collector(sim.symbols().find_endpoint(endpoint), fresh);
+    const auto& endpoints = sim.symbols().endpoints();
+    Collector collector(endpoints.size());
     sim.set_listener(&collector);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      state_.endpoint = endpoint;
-      state_.slo_ms = planned.slo.endpoint == endpoint ? planned.slo.threshold_ms : 0.0;
+      for (const auto& e : endpoints) state_.endpoints.push_back(e.name);
+      state_.series.resize(endpoints.size());
+      state_.slo_endpoint = planned.slo.endpoint;
+      state_.slo_ms = planned.slo.threshold_ms;
       state_.duration_s = ns_to_s(static_cast<double>(sim.duration()));
+      state_.version = next_version_++;
     }
     // A simulated minute at a time: cancel is seen within one, and the
     // dashboards get new windows as they close.
@@ -80,17 +86,25 @@ void SimWorker::run(std::string path, std::uint64_t seed) {
     while (!sim.finished() && !cancel_) {
       sim.run_until(sim.now() + chunk);
       std::lock_guard<std::mutex> lock(mutex_);
-      state_.series.insert(state_.series.end(), fresh.begin(), fresh.end());
-      fresh.clear();
+      for (std::size_t i = 0; i < collector.series.size(); ++i) {
+        state_.series[i].insert(state_.series[i].end(), collector.series[i].begin(), collector.series[i].end());
+        collector.series[i].clear();
+      }
+      state_.burn.insert(state_.burn.end(), collector.burn.begin(), collector.burn.end());
+      collector.burn.clear();
       state_.events = sim.events();
       state_.done_s = ns_to_s(static_cast<double>(sim.now()));
+      state_.version = next_version_++;
     }
     std::lock_guard<std::mutex> lock(mutex_);
     state_.finished = sim.finished();
+    state_.cancelled = !sim.finished();
+    state_.version = next_version_++;
   } catch (const std::exception& e) {
     std::lock_guard<std::mutex> lock(mutex_);
     state_.error = e.what();
     state_.finished = true;
+    state_.version = next_version_++;
   }
 }
 

@@ -22,6 +22,8 @@ inline constexpr ImU32 kP50 = IM_COL32(110, 170, 240, 255);
 inline constexpr ImU32 kSlo = IM_COL32(230, 80, 90, 255);
 inline constexpr ImU32 kDeploy = IM_COL32(170, 130, 240, 255);
 inline constexpr ImU32 kSelection = IM_COL32(110, 170, 240, 40);
+inline constexpr ImU32 kGood = IM_COL32(100, 200, 130, 255);
+inline constexpr ImU32 kWarn = IM_COL32(235, 190, 90, 255);
 }  // namespace colour
 
 }  // namespace perfloop::ui

@@ -1,0 +1,80 @@
+// The settings file: versioned, written atomically, read key by key so a
+// bad value is named and the rest still applies.
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ui/settings.h"
+
+using perfloop::ui::Settings;
+
+namespace {
+
+std::string temp_path(const char* name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("perfloop-settings-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST_CASE("settings survive a save and a load, in a folder created on demand", "[settings]") {
+  const std::string path = temp_path("nested/deeper/settings.json");
+  Settings saved;
+  saved.width = 1280;
+  saved.height = 800;
+  saved.ui_scale = 1.25f;
+  saved.last_scenario = "orders-n-plus-1";
+  saved.show_hints = false;
+  perfloop::ui::save_settings(path, saved);
+  Settings loaded;
+  CHECK(perfloop::ui::load_settings(path, loaded).empty());
+  CHECK(loaded.width == 1280);
+  CHECK(loaded.height == 800);
+  CHECK(loaded.ui_scale == Approx(1.25f));
+  CHECK(loaded.last_scenario == "orders-n-plus-1");
+  CHECK_FALSE(loaded.show_hints);
+  // No temporary file is left next to it.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path())) files += e.is_regular_file();
+  CHECK(files == 1);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path().parent_path().parent_path());
+}
+
+TEST_CASE("a missing settings file is a first start, not a problem", "[settings]") {
+  Settings s;
+  CHECK(perfloop::ui::load_settings("/nonexistent/perfloop/settings.json", s).empty());
+  CHECK(s.width == 1600);
+  CHECK(s.height == 900);
+}
+
+TEST_CASE("a bad settings value is named, and the others still apply", "[settings]") {
+  const std::string path = temp_path("bad.json");
+  write(path, R"({"format":"perfloop-settings","version":1,"window":{"width":"wide","height":700},"ui_scale":1.5,"last_scenario":"x"})");
+  Settings s;
+  const std::string problem = perfloop::ui::load_settings(path, s);
+  CHECK(problem.find(path) != std::string::npos);
+  CHECK(problem.find("window") != std::string::npos);
+  CHECK(s.width == 1600);  // kept its default
+  CHECK(s.ui_scale == Approx(1.5f));
+  CHECK(s.last_scenario == "x");
+
+  write(path, R"({"version":1,"ui_scale":9})");
+  Settings t;
+  CHECK(perfloop::ui::load_settings(path, t).find("ui_scale") != std::string::npos);
+  CHECK(t.ui_scale == Approx(1.0f));
+
+  write(path, "{ not json");
+  Settings u;
+  CHECK(perfloop::ui::load_settings(path, u).find("not JSON") != std::string::npos);
+
+  write(path, R"({"version":7,"ui_scale":1.5})");
+  Settings v;
+  CHECK(perfloop::ui::load_settings(path, v).find("version") != std::string::npos);
+  CHECK(v.ui_scale == Approx(1.0f));  // a newer file is not half-read
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}

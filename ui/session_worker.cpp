@@ -1,0 +1,245 @@
+#include "ui/session_worker.h"
+
+#include <algorithm>
+
+#include "sim/attempt_store.h"
+#include "sim/loop_expert.h"
+#include "sim/profile_query.h"
+#include "sim/program.h"
+#include "sim/scenario_loader.h"
+
+namespace perfloop::ui {
+
+// What only the worker thread touches: the script must outlive the session built on it.
+struct SessionWorker::State {
+  std::unique_ptr<ScenarioScript> script;
+  std::unique_ptr<LoopSession> session;
+};
+
+std::uint64_t json_key(const nlohmann::json& value) {
+  std::uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : value.dump()) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+namespace {
+
+constexpr std::size_t kSlowTraces = 12;
+
+ProfileData capture_window(const Simulation& sim, const ProfileRequest& request) {
+  ProfileData data;
+  data.request = request;
+  data.symbols = sim.symbols();
+  data.endpoint = data.symbols.find_endpoint(request.endpoint);
+  const SimTime from = s_to_ns(request.from_s), to = s_to_ns(request.to_s);
+  data.profile = range_profile(sim, from, to);
+  if (data.endpoint < 0) return data;
+  const auto endpoint = static_cast<std::size_t>(data.endpoint);
+  data.requests = range_requests(sim, endpoint, from, to);
+  const SimTime base_from = s_to_ns(request.base_from_s), base_to = s_to_ns(request.base_to_s);
+  if (base_to > base_from) {
+    data.baseline = range_profile(sim, base_from, base_to);
+    data.has_baseline = true;
+  }
+  // The slowest traces the tail sampler kept in the window, and each span's
+  // typical duration before it, for the waterfall's ghost bars.
+  std::vector<const Trace*> in_window;
+  const std::size_t spans = data.symbols.endpoints()[endpoint].spans.size();
+  std::vector<double> sum(spans, 0.0);
+  std::vector<int> count(spans, 0);
+  for (const Trace& t : sim.traces()) {
+    if (t.endpoint != data.endpoint) continue;
+    if (t.start >= from && t.start < to) in_window.push_back(&t);
+    if (base_to > base_from && t.start >= base_from && t.start < base_to)
+      for (const TraceSpan& s : t.spans)
+        if (static_cast<std::size_t>(s.span) < spans) {
+          sum[static_cast<std::size_t>(s.span)] += static_cast<double>(s.duration) / 1e6;
+          ++count[static_cast<std::size_t>(s.span)];
+        }
+  }
+  std::sort(in_window.begin(), in_window.end(), [](const Trace* a, const Trace* b) {
+    return a->duration != b->duration ? a->duration > b->duration : a->trace_id < b->trace_id;
+  });
+  for (std::size_t i = 0; i < in_window.size() && i < kSlowTraces; ++i) data.slow_traces.push_back(*in_window[i]);
+  data.span_baseline_ms.assign(spans, -1.0);
+  for (std::size_t i = 0; i < spans; ++i)
+    if (count[i] > 0) data.span_baseline_ms[i] = sum[i] / count[i];
+  const CompiledModel& model = sim.model_at((from + to) / 2);
+  if (endpoint < model.endpoints.size() && model.endpoints[endpoint].client.enabled)
+    data.client = model.endpoints[endpoint].client.spec;
+  return data;
+}
+
+}  // namespace
+
+SessionWorker::SessionWorker() : state_(std::make_unique<State>()) { thread_ = std::thread(&SessionWorker::loop, this); }
+
+SessionWorker::~SessionWorker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    jobs_.clear();
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void SessionWorker::post(std::string what, std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.emplace_back(std::move(what), std::move(job));
+  }
+  wake_.notify_all();
+}
+
+void SessionWorker::loop() {
+  for (;;) {
+    std::pair<std::string, std::function<void()>> job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      view_.busy.clear();
+      idle_.notify_all();
+      wake_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+      if (stop_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      view_.busy = job.first;
+    }
+    try {
+      job.second();
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      view_.error = e.what();
+    }
+  }
+}
+
+void SessionWorker::open(const std::string& scenario_path, std::uint64_t seed, const ParamValues& params) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.clear();
+    view_ = SessionView{};
+    profile_pending_ = outcome_pending_ = false;
+    pending_grade_ = pending_replay_ = 0;
+  }
+  post("simulating the incident", [this, scenario_path, seed, params] {
+    state_->session.reset();
+    state_->script = std::make_unique<ScenarioScript>(ScenarioScript::load(scenario_path));
+    state_->session = std::make_unique<LoopSession>(*state_->script, params, seed);
+    auto build = std::make_shared<const ScenarioBuild>(state_->session->build());
+    std::vector<double> times;
+    for (std::size_t k = 0; k < build->bottlenecks.size(); ++k) times.push_back(state_->session->fix_time_s(k));
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_.build = std::move(build);
+    view_.fix_times_s = std::move(times);
+    view_.ready = true;
+  });
+}
+
+void SessionWorker::request_profile(const ProfileRequest& request) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if ((profile_pending_ && pending_profile_ == request) || (view_.profile && view_.profile->request == request)) return;
+    profile_pending_ = true;
+    pending_profile_ = request;
+  }
+  post("capturing the profile", [this, request] {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!(pending_profile_ == request)) return;  // a newer window was asked for since
+    }
+    if (!state_->session) return;
+    auto data = std::make_shared<const ProfileData>(capture_window(state_->session->runs().run(request.fixes), request));
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_.profile = std::move(data);
+    if (pending_profile_ == request) profile_pending_ = false;
+  });
+}
+
+void SessionWorker::request_outcome(const std::vector<std::string>& fixes) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if ((outcome_pending_ && pending_outcome_ == fixes) || (view_.outcome && view_.outcome->fixes == fixes)) return;
+    outcome_pending_ = true;
+    pending_outcome_ = fixes;
+  }
+  post("simulating the fix", [this, fixes] {
+    if (!state_->session || fixes.empty()) return;
+    auto data = std::make_shared<OutcomeData>();
+    data->fixes = fixes;
+    data->outcome = state_->session->outcome(fixes);
+    data->fix_time_s = state_->session->fix_time_s(fixes.size() - 1);
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_.outcome = std::move(data);
+    if (pending_outcome_ == fixes) outcome_pending_ = false;
+  });
+}
+
+void SessionWorker::request_replay(const std::vector<GateChoice>& gates, std::uint64_t key) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_replay_ == key || (view_.replay && view_.replay->key == key)) return;
+    pending_replay_ = key;
+  }
+  post("replaying the next months", [this, gates, key] {
+    if (!state_->session) return;
+    auto data = std::make_shared<ReplayData>();
+    data->key = key;
+    data->report = state_->session->replay().evaluate(gates, true);
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_.replay = std::move(data);
+  });
+}
+
+void SessionWorker::request_grade(const Answers& answers, std::uint64_t key, const std::string& save_dir) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_grade_ == key || (view_.grade && view_.grade->answers_key == key)) return;
+    pending_grade_ = key;
+  }
+  post("grading", [this, answers, key, save_dir] {
+    if (!state_->session) return;
+    auto data = std::make_shared<GradeData>();
+    data->answers_key = key;
+    data->result = grade_answers(*state_->session, answers);
+    if (!save_dir.empty()) {
+      try {
+        data->saved_path = save_attempt(save_dir, answers.scenario, play_result_json(data->result));
+      } catch (const std::exception& e) {
+        data->save_error = e.what();
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_.grade = std::move(data);
+    if (!view_.grade->save_error.empty()) view_.error = "Could not save the attempt: " + view_.grade->save_error;
+  });
+}
+
+void SessionWorker::request_expert(const std::string& scenario_id) {
+  post("solving", [this, scenario_id] {
+    if (!state_->session) return;
+    auto answers = std::make_shared<const Answers>(expert_answers(*state_->session, scenario_id));
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_.expert = std::move(answers);
+  });
+}
+
+bool SessionWorker::idle() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return jobs_.empty() && view_.busy.empty();
+}
+
+SessionView SessionWorker::view() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return view_;
+}
+
+void SessionWorker::wait_idle() const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [&] { return stop_ || (jobs_.empty() && view_.busy.empty()); });
+}
+
+}  // namespace perfloop::ui

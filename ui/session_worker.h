@@ -1,0 +1,128 @@
+// The graded loop behind the panels: a LoopSession living on a thread of its
+// own. The panels ask for what they need (a capture of a window, a fix's
+// outcome, the grading of the answers so far) and read the latest answer
+// each frame; the heavy work (what-if runs, the Enforce replay) never runs
+// on the UI thread. Requests are idempotent: asking again for what is
+// pending or already answered costs nothing.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sim/answers.h"
+#include "sim/loop_grader.h"
+#include "sim/model.h"
+#include "sim/signals.h"
+#include "sim/symbols.h"
+
+namespace perfloop::ui {
+
+// A window of the run (with the fixes landed so far) as the Profile step shows it.
+struct ProfileRequest {
+  std::vector<std::string> fixes;
+  std::string endpoint;
+  double from_s = 0, to_s = 0;            // the learner's window
+  double base_from_s = 0, base_to_s = 0;  // the diff's baseline window (empty: none)
+  bool operator==(const ProfileRequest&) const = default;
+};
+
+struct ProfileData {
+  ProfileRequest request;
+  Symbols symbols;
+  int endpoint = -1;
+  Profile profile, baseline;
+  bool has_baseline = false;
+  std::uint64_t requests = 0;              // completed in the window
+  std::vector<Trace> slow_traces;          // the slowest kept traces in the window, slowest first
+  std::vector<double> span_baseline_ms;    // mean per local span index over the baseline window's traces
+  // The client bundle of the endpoint's route, where it has one.
+  ClientSpec client;
+};
+
+struct OutcomeData {
+  std::vector<std::string> fixes;
+  FixOutcome outcome;
+  double fix_time_s = 0;
+};
+
+struct GradeData {
+  std::uint64_t answers_key = 0;  // which answers were graded
+  PlayResult result;
+  std::string saved_path;         // where the attempt was written; empty: not saved
+  std::string save_error;
+};
+
+struct ReplayData {
+  std::uint64_t key = 0;  // which gate set was replayed
+  EnforceReport report;
+};
+
+struct SessionView {
+  bool ready = false;          // the session exists (its base run is done)
+  std::string busy;            // what the worker is doing now; empty: idle
+  std::string error;           // the last failure (a broken scenario, a failed save)
+  std::shared_ptr<const ScenarioBuild> build;
+  std::shared_ptr<const ProfileData> profile;
+  std::shared_ptr<const OutcomeData> outcome;
+  std::shared_ptr<const GradeData> grade;
+  std::shared_ptr<const ReplayData> replay;
+  std::vector<double> fix_times_s;  // when each bottleneck's fix lands
+  std::shared_ptr<const Answers> expert;
+};
+
+class SessionWorker {
+ public:
+  SessionWorker();
+  SessionWorker(const SessionWorker&) = delete;
+  SessionWorker& operator=(const SessionWorker&) = delete;
+  ~SessionWorker();
+
+  // Loads the scenario with `params` overriding its parameters and runs it
+  // once (the session's base run).
+  void open(const std::string& scenario_path, std::uint64_t seed, const ParamValues& params = {});
+  void request_profile(const ProfileRequest& request);
+  void request_outcome(const std::vector<std::string>& fixes);
+  // Grades `answers` (identified by `key`, e.g. a hash of their JSON); with a
+  // folder, saves the attempt there.
+  // Enforce's replay of the months after the incident with these gates.
+  void request_replay(const std::vector<GateChoice>& gates, std::uint64_t key);
+  void request_grade(const Answers& answers, std::uint64_t key, const std::string& save_dir);
+  // The expert's answers (for demonstrations, screenshots and benchmarks).
+  void request_expert(const std::string& scenario_id);
+  SessionView view() const;
+  // Nothing queued and nothing running.
+  bool idle() const;
+  // Blocks until every request so far is answered (tests, screenshots).
+  void wait_idle() const;
+
+ private:
+  struct State;
+  void loop();
+  void post(std::string what, std::function<void()> job);
+
+  std::unique_ptr<State> state_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable wake_, idle_;
+  std::deque<std::pair<std::string, std::function<void()>>> jobs_;
+  SessionView view_;
+  ProfileRequest pending_profile_;
+  bool profile_pending_ = false;
+  std::vector<std::string> pending_outcome_;
+  bool outcome_pending_ = false;
+  std::uint64_t pending_grade_ = 0;
+  std::uint64_t pending_replay_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// A stable 64-bit key for a JSON document (FNV-1a of its dump).
+std::uint64_t json_key(const nlohmann::json& value);
+
+}  // namespace perfloop::ui

@@ -1,0 +1,28 @@
+// What the app remembers between sessions: window size, UI scale, the last
+// scenario. A versioned JSON file, read key by key (a missing or wrong key
+// keeps its default and is reported, never fatal) and written atomically.
+#pragma once
+
+#include <string>
+
+namespace perfloop::ui {
+
+inline constexpr int kSettingsVersion = 1;
+
+struct Settings {
+  int width = 1600, height = 900;  // window size in pixels
+  float ui_scale = 1.0f;           // 0.75 .. 2
+  std::string last_scenario;
+  bool show_hints = true;
+};
+
+// $XDG_CONFIG_HOME/perfloop/settings.json, or ~/.config/perfloop/settings.json.
+std::string default_settings_path();
+
+// A missing file is not a problem (first start). Returns "" or a one-line
+// problem naming the file and the field, for the error panel.
+std::string load_settings(const std::string& path, Settings& settings);
+// Throws std::runtime_error naming the path when it cannot be written.
+void save_settings(const std::string& path, const Settings& settings);
+
+}  // namespace perfloop::ui

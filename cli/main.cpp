@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1'000'000));
   gui_cmd->add_option("--bench-flame-nodes", gui.bench_flame_nodes, "With --bench-frames on profile: flame graph of at least this many nodes")
       ->check(CLI::Range(1, 1'000'000));
+  gui_cmd->add_flag("--bench-zoom", gui.bench_zoom, "With --bench-frames on profile: zoom the flame graph every frame");
   gui_cmd->add_flag("--json", gui.json, "With --bench-frames: print one JSON object");
 
   BenchOptions bench;

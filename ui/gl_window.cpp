@@ -1,19 +1,148 @@
 #include "ui/gl_window.h"
 
+#define GL_GLEXT_PROTOTYPES 1  // the framebuffer objects of OpenGL 3, exported by libGL
 #include <GLFW/glfw3.h>
+#include <GL/glext.h>
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <stb_image_write.h>
 
+#include <map>
 #include <vector>
 
+#include "ui/layer_cache.h"
 #include "ui/theme.h"
 
 namespace perfloop::ui {
 
+// Each cached layer is a texture behind a framebuffer object. Layers drawn
+// this frame are rendered into theirs just before the frame itself, with the
+// same ImGui renderer; a layer unused for a few seconds gives its texture back.
+class GlWindow::Layers : public LayerRenderer {
+ public:
+  ~Layers() override {
+    for (auto& [id, layer] : layers_) release(layer);
+  }
+
+  ImTextureID cached(ImGuiID id, std::uint64_t key, int width, int height, bool& stable) override {
+    Layer& layer = layers_[id];
+    stable = layer.asked_key == key && layer.asked_frame + 1 == frame_;
+    layer.asked_key = key;
+    layer.asked_frame = frame_;
+    layer.last_frame = frame_;
+    if (layer.texture == 0 || layer.key != key || layer.width != width || layer.height != height) return nullptr;
+    return texture_id(layer);
+  }
+
+  ImTextureID render(ImGuiID id, std::uint64_t key, const ImDrawList& list, ImVec2 min, int width, int height) override {
+    Layer& layer = layers_[id];
+    if (layer.width != width || layer.height != height) allocate(layer, width, height);
+    layer.key = key;
+    layer.last_frame = frame_;
+    layer.pending = true;
+    layer.min = min;
+    // Copy the geometry: the widget's scratch list is reused by the next layer.
+    layer.list = std::make_unique<ImDrawList>(list._Data);
+    layer.list->CmdBuffer = list.CmdBuffer;
+    layer.list->IdxBuffer = list.IdxBuffer;
+    layer.list->VtxBuffer = list.VtxBuffer;
+    layer.list->Flags = list.Flags;
+    return texture_id(layer);
+  }
+
+  ImDrawCallback premultiplied_blend() override {
+    return [](const ImDrawList*, const ImDrawCmd*) { glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA); };
+  }
+
+  // Renders the layers queued this frame into their textures.
+  void render_pending() {
+    for (auto& [id, layer] : layers_) {
+      if (!layer.pending) continue;
+      layer.pending = false;
+      ImDrawList* lists[] = {layer.list.get()};
+      ImDrawData data;
+      data.Valid = true;
+      data.CmdLists = lists;
+      data.CmdListsCount = 1;
+      data.TotalVtxCount = layer.list->VtxBuffer.Size;
+      data.TotalIdxCount = layer.list->IdxBuffer.Size;
+      data.DisplayPos = layer.min;
+      data.DisplaySize = ImVec2(static_cast<float>(layer.width), static_cast<float>(layer.height));
+      data.FramebufferScale = ImVec2(1, 1);
+      glBindFramebuffer(GL_FRAMEBUFFER, layer.fbo);
+      glViewport(0, 0, layer.width, layer.height);
+      glDisable(GL_SCISSOR_TEST);
+      glClearColor(0, 0, 0, 0);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(&data);
+      glBindFramebuffer(GL_FRAMEBUFFER, 0);
+      layer.list.reset();
+    }
+  }
+
+  // After a frame: forget layers no widget has drawn for ~5 s at 60 frames a second.
+  void end_frame() {
+    ++frame_;
+    for (auto it = layers_.begin(); it != layers_.end();) {
+      if (frame_ - it->second.last_frame > 300) {
+        release(it->second);
+        it = layers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+ private:
+  struct Layer {
+    GLuint fbo = 0, texture = 0;
+    int width = 0, height = 0;
+    std::uint64_t key = 0;
+    std::uint64_t last_frame = 0;
+    std::uint64_t asked_key = 0, asked_frame = ~0ull;  // what the widget wanted, and when
+    bool pending = false;
+    ImVec2 min;
+    std::unique_ptr<ImDrawList> list;
+  };
+
+  static ImTextureID texture_id(const Layer& layer) {
+    return reinterpret_cast<ImTextureID>(static_cast<std::intptr_t>(layer.texture));
+  }
+
+  static void allocate(Layer& layer, int width, int height) {
+    release(layer);
+    glGenTextures(1, &layer.texture);
+    glBindTexture(GL_TEXTURE_2D, layer.texture);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glGenFramebuffers(1, &layer.fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, layer.fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, layer.texture, 0);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    layer.width = width;
+    layer.height = height;
+  }
+
+  static void release(Layer& layer) {
+    if (layer.fbo) glDeleteFramebuffers(1, &layer.fbo);
+    if (layer.texture) glDeleteTextures(1, &layer.texture);
+    layer.fbo = layer.texture = 0;
+    layer.width = layer.height = 0;
+  }
+
+  std::map<ImGuiID, Layer> layers_;
+  std::uint64_t frame_ = 0;
+};
+
+GlWindow::GlWindow() = default;
+
 GlWindow::~GlWindow() {
+  set_layer_renderer(nullptr);
+  layers_.reset();
   if (imgui_ready_) {
+    reset_layers();
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();
@@ -46,6 +175,8 @@ bool GlWindow::open(const WindowOptions& options, std::string& error) {
   ImGui_ImplGlfw_InitForOpenGL(window_, true);
   ImGui_ImplOpenGL3_Init("#version 130");
   imgui_ready_ = true;
+  layers_ = std::make_unique<Layers>();
+  set_layer_renderer(layers_.get());
   return true;
 }
 
@@ -77,6 +208,7 @@ void GlWindow::begin_frame() {
 
 bool GlWindow::end_frame(const std::string& screenshot_path, std::string& error) {
   ImGui::Render();
+  layers_->render_pending();
   int width = 0, height = 0;
   glfwGetFramebufferSize(window_, &width, &height);
   glViewport(0, 0, width, height);
@@ -98,6 +230,7 @@ bool GlWindow::end_frame(const std::string& screenshot_path, std::string& error)
     }
   }
   glfwSwapBuffers(window_);
+  layers_->end_frame();
   return ok;
 }
 

@@ -2,6 +2,7 @@
 // the frame loop's two halves, and a screenshot of what was drawn.
 #pragma once
 
+#include <memory>
 #include <string>
 
 struct GLFWwindow;
@@ -20,7 +21,7 @@ struct WindowOptions {
 
 class GlWindow {
  public:
-  GlWindow() = default;
+  GlWindow();
   GlWindow(const GlWindow&) = delete;
   GlWindow& operator=(const GlWindow&) = delete;
   ~GlWindow();
@@ -38,6 +39,8 @@ class GlWindow {
   bool end_frame(const std::string& screenshot_path, std::string& error);
 
  private:
+  class Layers;
+  std::unique_ptr<Layers> layers_;  // textures of the widgets' cached layers
   GLFWwindow* window_ = nullptr;
   bool paced_ = true;
   bool f12_down_ = false;

@@ -94,8 +94,26 @@ std::string fix_to_apply(const AppState& state) {
 
 struct FrameStats {
   LogHistogram all, simulating;
+  LogHistogram build;  // building the frame's geometry (the app's own CPU work), within `all`
+  LogHistogram bare;   // the baseline: an empty frame, cleared, rendered and swapped
   int over_33ms = 0;
 };
+
+std::int64_t ns_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The floor under every frame on this machine: the display's clear, the
+// renderer's submit and the swap, with nothing drawn.
+void measure_bare_frames(GlWindow& window, int frames, LogHistogram& out) {
+  std::string error;
+  for (int i = 0; i < frames && !window.should_close(); ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    window.begin_frame();
+    window.end_frame("", error);
+    out.add(ns_since(start));
+  }
+}
 
 double ms(double ns) { return ns / 1e6; }
 
@@ -112,6 +130,11 @@ void print_bench(const GuiOptions& options, const AppState& state, const FrameSt
                           {"p99_ms", ms(s.all.quantile(0.99))},
                           {"max_ms", ms(static_cast<double>(s.all.max()))},
                           {"frames_over_33_ms", s.over_33ms},
+                          {"build_p50_ms", ms(s.build.quantile(0.5))},
+                          {"build_p99_ms", ms(s.build.quantile(0.99))},
+                          {"bare_frame_p50_ms", ms(s.bare.quantile(0.5))},
+                          {"bare_frame_p99_ms", ms(s.bare.quantile(0.99))},
+                          {"p50_over_bare", s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0},
                           {"flame_nodes", flame_nodes},
                           {"dashboard_s", state.run.duration_s},
                           {"dashboard_windows", points}};
@@ -126,6 +149,9 @@ void print_bench(const GuiOptions& options, const AppState& state, const FrameSt
               state.scenario_id.c_str(), std::string(step_name(state.step)).c_str(), width, height,
               static_cast<unsigned long long>(s.all.count()), ms(s.all.quantile(0.5)), ms(s.all.quantile(0.99)),
               ms(static_cast<double>(s.all.max())), s.over_33ms);
+  std::printf("building the frame: p50 %.2f ms, p99 %.2f ms; a bare frame: p50 %.2f ms, p99 %.2f ms (%.1fx at p50)\n",
+              ms(s.build.quantile(0.5)), ms(s.build.quantile(0.99)), ms(s.bare.quantile(0.5)), ms(s.bare.quantile(0.99)),
+              s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0);
   std::printf("flame graph: %zu nodes; dashboard: %.0f s in %zu windows\n", flame_nodes, state.run.duration_s, points);
   if (s.simulating.count() > 0)
     std::printf("while a fix simulated: %llu frames, p99 %.2f ms, max %.2f ms\n",
@@ -192,6 +218,7 @@ int run_gui(const GuiOptions& options) {
     window.begin_frame();
     draw_app(state);
     control_map_end_frame();
+    const std::int64_t build_ns = ns_since(frame_start);
     settled_frames = settled(state) ? settled_frames + 1 : 0;
     const bool ready = !waits || settled_frames >= 6 || measured > 0;
     const bool shoot = !options.screenshot.empty() && ready;
@@ -205,6 +232,7 @@ int run_gui(const GuiOptions& options) {
     if (shoot) break;
     if (bench && ready) {
       if (measured == 0) {
+        measure_bare_frames(window, std::max(30, options.bench_frames / 4), stats.bare);
         // The busiest cases: a flame graph of thousands of frames on Profile,
         // and a fix simulating behind the Fix panel.
         if (state.step == LoopStep::Profile && state.profile.tree.nodes.size() < static_cast<std::size_t>(options.bench_flame_nodes)) {
@@ -222,8 +250,15 @@ int run_gui(const GuiOptions& options) {
         ++measured;
         continue;  // the first frame after the change is not measured
       }
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - frame_start).count();
+      if (options.bench_zoom && state.step == LoopStep::Profile && !state.profile.tree.nodes.empty()) {
+        // In and out around the middle, as a wheel would: every frame draws the frames anew.
+        const double factor = (measured / 20) % 2 == 0 ? 0.97 : 1.0 / 0.97;
+        state.profile.flame.view = zoom_at(state.profile.tree, state.profile.flame.view, 0.5, factor);
+        state.profile.flame.has_view = true;
+      }
+      const std::int64_t ns = ns_since(frame_start);
       stats.all.add(ns);
+      stats.build.add(build_ns);
       if (applied && !state.run.finished) stats.simulating.add(ns);
       if (ns > 33'000'000) ++stats.over_33ms;
       if (++measured > options.bench_frames) break;

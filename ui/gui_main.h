@@ -22,6 +22,7 @@ struct GuiOptions {
   std::string shot_dir = "."; // F12 writes perfloop-<step>-<n>.png here
   int bench_frames = 0;       // >0: measure this many frames and print their times
   int bench_flame_nodes = 5000;  // the Profile benchmark's flame graph has at least this many nodes
+  bool bench_zoom = false;    // on Profile: zoom the flame graph every frame (no frame reuses a cached layer)
   bool json = false;          // with bench_frames: JSON output
 };
 

@@ -173,7 +173,7 @@ void draw_drift_chart(const EnforceReport& report) {
   const ImVec2 plot_max(origin.x + width - 8.0f, origin.y + height - 22.0f);
   const AxisMap x{0.0, nice_ceiling(last_day), plot_min.x, plot_max.x};
   const AxisMap y{0.0, top, plot_max.y, plot_min.y};
-  draw->AddRectFilled(plot_min, plot_max, IM_COL32(24, 26, 31, 255));
+  draw->AddRect(plot_min, plot_max, colour::kGrid);
   for (const Tick& t : labels) {
     const float py = y.to_px(t.value);
     draw->AddLine(ImVec2(plot_min.x, py), ImVec2(plot_max.x, py), colour::kGrid);

@@ -30,15 +30,18 @@ void apply_theme(float scale) {
   style.WindowPadding = ImVec2(12, 10);
   style.ItemSpacing = ImVec2(8, 6);
   ImVec4* c = style.Colors;
-  c[ImGuiCol_WindowBg] = ImVec4(0.11f, 0.12f, 0.14f, 1.0f);
-  c[ImGuiCol_ChildBg] = ImVec4(0.13f, 0.14f, 0.17f, 1.0f);
+  // The window's background is the GL clear colour and child panels are
+  // transparent: under a software renderer every full-window fill costs
+  // milliseconds a frame, and it draws the same pixels the clear already did.
+  c[ImGuiCol_WindowBg] = background_colour();
+  c[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
   c[ImGuiCol_Header] = ImVec4(0.22f, 0.30f, 0.42f, 1.0f);
   c[ImGuiCol_Button] = ImVec4(0.20f, 0.26f, 0.36f, 1.0f);
   c[ImGuiCol_ButtonHovered] = ImVec4(0.26f, 0.34f, 0.48f, 1.0f);
   style.ScaleAllSizes(scale);
 }
 
-ImVec4 background_colour() { return ImVec4(0.09f, 0.10f, 0.12f, 1.0f); }
+ImVec4 background_colour() { return ImVec4(0.11f, 0.12f, 0.14f, 1.0f); }
 
 ImFont* mono_font() { return g_mono ? g_mono : ImGui::GetFont(); }
 

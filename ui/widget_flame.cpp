@@ -10,8 +10,10 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
+#include "ui/layer_cache.h"
 #include "ui/theme.h"
 
 namespace perfloop::ui {
@@ -274,11 +276,24 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
     }
   }
 
-  ImDrawList* draw = ImGui::GetWindowDrawList();
-  const ImVec2 clip_min = draw->GetClipRectMin(), clip_max = draw->GetClipRectMax();
+  ImDrawList* window_list = ImGui::GetWindowDrawList();
+  const ImVec2 clip_min = window_list->GetClipRectMin(), clip_max = window_list->GetClipRectMax();
   const FlameRect* hover = hovered && !state.dragging ? rect_at(mouse) : nullptr;
   ImVec2 picked_min, picked_max;
   bool picked_visible = false;
+  // The frames change with the tree, the zoom, the search, the mode, the
+  // pick and the scroll, not with the mouse: a layer, with the hover outline on top.
+  const ImVec2 layer_min(std::max(clip_min.x, origin.x), std::max(clip_min.y, origin.y));
+  const ImVec2 layer_max(std::min(clip_max.x, origin.x + width), std::min(clip_max.y, origin.y + rows_px));
+  LayerKey key;
+  key.add(tree.nodes.size()).add(tree.total()).add(tree.max_depth).add(state.view.from).add(state.view.to).add(width);
+  for (std::size_t i = 0; i < tree.nodes.size() && i < 64; ++i)
+    key.add(tree.nodes[i].total).add(tree.nodes[i].baseline).add(tree.nodes[i].name.data(), tree.nodes[i].name.size());
+  key.add(origin.x - layer_min.x).add(origin.y - layer_min.y).add(layer_max.x - layer_min.x).add(layer_max.y - layer_min.y);
+  key.add(diff).add(state.picked).add(font->FontSize).add(io.FontGlobalScale).add(searching);
+  if (searching) key.add(state.search, std::strlen(state.search));
+  ImDrawList* draw = begin_layer("frames", key.value, layer_min, layer_max);
+  if (draw) {
   const float label_dy = std::floor((row_px - 1.0f - font->FontSize) / 2);
   for (const FlameRect& r : rects) {
     const float y0 = origin.y + static_cast<float>(r.depth) * row_px;
@@ -302,10 +317,16 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
         picked_visible = true;
       }
     }
-    if (&r == hover) draw->AddRect(a, b, kHoverOutline);
   }
   // After every frame, so no neighbour paints over the outline.
   if (picked_visible) draw->AddRect(picked_min, picked_max, kPickedOutline, 0.0f, 0, 2.0f);
+  }
+  end_layer();
+  if (hover) {
+    const float y0 = origin.y + static_cast<float>(hover->depth) * row_px, x0 = origin.x + hover->x;
+    window_list->AddRect(ImVec2(x0, y0), ImVec2(hover->width >= 2.0f ? x0 + hover->width - 1.0f : x0 + hover->width, y0 + row_px - 1.0f),
+                         kHoverOutline);
+  }
   if (hover) frame_tooltip(tree, *hover, unit, diff);
 
   ImGui::EndChild();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ui/layer_cache.h"
 #include "ui/theme.h"
 
 namespace perfloop::ui {
@@ -15,7 +16,6 @@ void draw_timeseries(const char* id, const ChartSpec& spec, const std::vector<Ch
   ImGui::TextUnformatted((spec.title + " (" + spec.unit + ")").c_str());
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float width = ImGui::GetContentRegionAvail().x;
-  ImDrawList* draw = ImGui::GetWindowDrawList();
 
   double largest = 0.0;
   for (const auto& line : lines)
@@ -32,7 +32,21 @@ void draw_timeseries(const char* id, const ChartSpec& spec, const std::vector<Ch
   const AxisMap x{0.0, std::max(1.0, spec.duration_s), plot_min.x, plot_max.x};
   const AxisMap y{0.0, top, plot_max.y, plot_min.y};
 
-  draw->AddRectFilled(plot_min, plot_max, IM_COL32(24, 26, 31, 255));
+  // Everything but the selection and the tooltips depends only on the data,
+  // the size and the font: a layer, redrawn when one of them changes.
+  LayerKey key;
+  key.add(width).add(spec.height).add(spec.duration_s).add(spec.threshold).add(top).add(ImGui::GetIO().FontGlobalScale);
+  key.add(spec.threshold_label.data(), spec.threshold_label.size()).add(spec.unit.data(), spec.unit.size());
+  for (const auto& line : lines) {
+    key.add(line.colour).add(line.name.data(), line.name.size());
+    key.add(line.t_s.data(), line.t_s.size() * sizeof(double)).add(line.values.data(), line.values.size() * sizeof(double));
+  }
+  for (const auto& e : events) key.add(e.t).add(e.kind.data(), e.kind.size());
+  ImDrawList* draw = begin_layer("plot", key.value, origin, ImVec2(origin.x + width, origin.y + spec.height));
+  if (draw) {
+  // An outline, not a fill: the plot sits on the window's own background, so
+  // a software renderer does not shade its area twice.
+  draw->AddRect(plot_min, plot_max, colour::kGrid);
   ImGui::PushFont(mono_font());
   for (const Tick& t : value_labels) {
     const float py = y.to_px(t.value);
@@ -57,25 +71,19 @@ void draw_timeseries(const char* id, const ChartSpec& spec, const std::vector<Ch
     draw->AddText(ImVec2(plot_min.x + 6.0f, py - ImGui::GetTextLineHeight() - 2.0f), colour::kSlo,
                   spec.threshold_label.c_str());
   }
-  if (selection.has_range)
-    draw->AddRectFilled(ImVec2(x.to_px(selection.range.from_s), plot_min.y),
-                        ImVec2(x.to_px(selection.range.to_s), plot_max.y), colour::kSelection);
   for (const auto& line : lines) {
     std::vector<ImVec2> points;
     points.reserve(line.values.size());
     for (std::size_t i = 0; i < line.values.size() && i < line.t_s.size(); ++i)
       points.push_back(ImVec2(x.to_px(line.t_s[i]), y.to_px(line.values[i])));
-    if (points.size() >= 2) draw->AddPolyline(points.data(), static_cast<int>(points.size()), line.colour, 0, 1.5f);
+    if (points.size() >= 2) draw->AddPolyline(points.data(), static_cast<int>(points.size()), line.colour, 0, 2.0f);
   }
   // Deploys and fixes: a dashed-looking marker with the diff on hover.
-  const ImVec2 mouse = ImGui::GetIO().MousePos;
-  const LogEvent* hovered = nullptr;
   for (const auto& e : events) {
     if (e.kind != "deploy" && e.kind != "config" && e.kind != "fix") continue;
     const float px = x.to_px(ns_to_s(static_cast<double>(e.t)));
     for (float py = plot_min.y; py < plot_max.y; py += 8.0f)
       draw->AddLine(ImVec2(px, py), ImVec2(px, std::min(py + 4.0f, plot_max.y)), colour::kDeploy, 1.5f);
-    if (std::abs(mouse.x - px) < 4.0f && mouse.y >= plot_min.y && mouse.y <= plot_max.y) hovered = &e;
   }
   draw->PopClipRect();
 
@@ -86,6 +94,19 @@ void draw_timeseries(const char* id, const ChartSpec& spec, const std::vector<Ch
     lx -= size.x;
     draw->AddText(ImVec2(lx, plot_min.y + 4.0f), it->colour, it->name.c_str());
     lx -= 16.0f;
+  }
+  }
+  end_layer();
+
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  if (selection.has_range)
+    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(x.to_px(selection.range.from_s), plot_min.y),
+                                              ImVec2(x.to_px(selection.range.to_s), plot_max.y), colour::kSelection);
+  const LogEvent* hovered = nullptr;
+  for (const auto& e : events) {
+    if (e.kind != "deploy" && e.kind != "config" && e.kind != "fix") continue;
+    const float px = x.to_px(ns_to_s(static_cast<double>(e.t)));
+    if (std::abs(mouse.x - px) < 4.0f && mouse.y >= plot_min.y && mouse.y <= plot_max.y) hovered = &e;
   }
 
   ImGui::InvisibleButton("plot", ImVec2(width, spec.height));

@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   auto* gui_cmd = app.add_subcommand("gui", "Open the app (Dear ImGui); with --screenshot, write a PNG and exit");
   gui_cmd->add_option("--scenario", gui.scenario, "Scenario id or path to a .lua file (default: the last one played)");
   gui_cmd->add_option("--step", gui.step,
-                      "Step to open: observe, profile, classify, predict, fix, verify, enforce, move_on (later steps need --answers)");
+                      "Step to open: observe, profile, classify, predict, fix, verify, enforce, move_on (later steps need --answers),\n"
+                      "or scenarios (the picker)");
   gui_cmd->add_option("--answers", gui.answers,
                       "Answers file replayed up to --step (\"expert\": the expert's answers)");
   gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the panel's data is computed, then exit");

@@ -7,9 +7,11 @@
 #include <imgui.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "sim/catalogue.h"
 #include "ui/app.h"
@@ -157,4 +159,35 @@ TEST_CASE("a broken scenario opens into the error panel, not a crash", "[panels]
   CHECK(shown.find("broken.lua") != std::string::npos);
   CHECK(has_control("rail.observe"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the picker's parameters reach the dashboards' run and the graded session", "[panels]") {
+  HeadlessImGui imgui;
+  AppState state;
+  state.catalogue = load_catalogue(std::string(PERFLOOP_SOURCE_DIR) + "/scenarios");
+  state.picking = true;
+  state.picker.selected = "orders-n-plus-1";
+  state.picker.params["rps"] = 40;  // as a slider would set it
+  imgui.frame(state);
+  REQUIRE(has_control("picker.play"));
+  // "Play" copies the picker's values and opens the scenario; here without the mouse.
+  state.params = state.picker.params;
+  state.picking = false;
+  open_scenario(state, "orders-n-plus-1");
+  state.session.wait_idle();
+  const SessionView view = state.session.view();
+  REQUIRE(view.build);
+  CHECK(view.build->model.load.rps == 40.0);
+  // The streamed run: throughput near the chosen rate, not the default.
+  for (int i = 0; i < 600 && !state.run.finished; ++i) {
+    imgui.frame(state);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(state.run.finished);
+  // Over the first minute, all endpoints together: 40 req/s, where the default is 30.
+  double total_rps = 0.0;
+  for (const auto& series : state.run.series)
+    for (std::size_t w = 0; w < 6 && w < series.size(); ++w) total_rps += series[w].rps / 6.0;
+  INFO("throughput " << total_rps << " req/s");
+  CHECK(total_rps == Approx(40.0).epsilon(0.08));
 }

@@ -176,13 +176,16 @@ int run_gui(const GuiOptions& options) {
   if (scenario.empty()) scenario = kFlagship;
   if (find_scenario(scenario).empty()) return fail("scenario '" + scenario + "' not found");
   LoopStep step = LoopStep::Observe;
-  bool known = false;
+  const bool picker = options.step == "scenarios";  // the scenario picker, over Observe
+  bool known = picker;
   for (LoopStep s : kLoopSteps)
     if (step_name(s) == options.step) {
       known = true;
       step = s;
     }
-  if (!known) return fail("unknown step '" + options.step + "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on)");
+  if (!known)
+    return fail("unknown step '" + options.step +
+                "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on; or scenarios, the picker)");
   if (step != LoopStep::Observe && options.answers.empty())
     return fail("--step " + options.step + " is locked until the earlier steps are answered: add --answers FILE (or --answers expert)");
 
@@ -200,6 +203,7 @@ int run_gui(const GuiOptions& options) {
   const std::string settings_problem = state.error;
   open_scenario(state, scenario);
   if (!settings_problem.empty()) state.error = settings_problem;
+  state.picking = picker;
   if (!options.answers.empty()) {
     const std::string problem = replay_to_step(state, options, step);
     if (!problem.empty()) return fail(problem);

@@ -47,11 +47,11 @@ void draw_card(AppState& state, const CatalogueEntry& e, float width) {
   const bool selected = p.selected == e.id;
   ImGui::PushID(e.id.c_str());
   ImGui::PushStyleColor(ImGuiCol_ChildBg, selected ? ImVec4(0.17f, 0.24f, 0.36f, 1.0f) : ImVec4(0.13f, 0.14f, 0.17f, 1.0f));
-  const float height = ImGui::GetTextLineHeightWithSpacing() * 5.4f;
+  const float height = ImGui::GetTextLineHeightWithSpacing() * 5.6f;
   ImGui::BeginChild("card", ImVec2(width, height), true, ImGuiWindowFlags_NoScrollbar);
   ImGui::TextWrapped("%s", e.title.c_str());
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "%s  |  %s  |  about %.0f min", e.id.c_str(),
-                     e.meta.level.c_str(), e.meta.minutes);
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "%s, about %.0f min", e.meta.level.c_str(),
+                     e.meta.minutes);
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kP50), "%s", joined(e.meta.families).c_str());
   const auto best = p.best.find(e.id);
   if (best != p.best.end())
@@ -66,7 +66,7 @@ void draw_card(AppState& state, const CatalogueEntry& e, float width) {
     p.selected = e.id;
   }
   mark_control("picker.card." + e.id);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Select to see its goals and parameters");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: select to see its goals and parameters", e.id.c_str());
   ImGui::PopID();
 }
 
@@ -77,7 +77,7 @@ void draw_param(PickerState& p, const ParamSpec& spec) {
   // Ranges over several decades (payload KB, request rates) slide on a log scale.
   const ImGuiSliderFlags flags = lo > 0 && hi / lo > 100 ? ImGuiSliderFlags_Logarithmic : ImGuiSliderFlags_None;
   char format[48];
-  std::snprintf(format, sizeof format, "%%.4g %s", spec.unit.c_str());
+  std::snprintf(format, sizeof format, "%%.6g %s", spec.unit.c_str());
   ImGui::SetNextItemWidth(-200.0f);
   if (ImGui::SliderScalar(spec.name.c_str(), ImGuiDataType_Double, &value, &lo, &hi, format, flags)) {
     value = std::clamp(value, lo, hi);
@@ -94,7 +94,10 @@ void draw_details(AppState& state, const CatalogueEntry& e) {
   PickerState& p = state.picker;
   ImGui::TextWrapped("%s", e.title.c_str());
   ImGui::Separator();
-  for (const auto& goal : e.meta.goals) ImGui::BulletText("%s", goal.c_str());
+  for (const auto& goal : e.meta.goals) {
+    ImGui::Bullet();
+    ImGui::TextWrapped("%s", goal.c_str());
+  }
   ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.20f, 0.42f, 0.72f, 1.0f));
   const bool play = ImGui::Button("Play this scenario", ImVec2(-1, ImGui::GetFrameHeight() * 1.3f));
   ImGui::PopStyleColor();

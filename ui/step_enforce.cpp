@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/loop_session.h"
 #include "ui/app.h"
 #include "ui/chart_axis.h"
 #include "ui/control_map.h"
@@ -153,9 +154,9 @@ void draw_replay_timeline(const EnforceReport& report) {
 
 // The headline over the days after the incident, with every change shipped
 // and with the chosen set stopping what it stops.
-void draw_drift_chart(const EnforceReport& report) {
+void draw_drift_chart(const EnforceReport& report, const char* unit) {
   if (report.drift.empty()) return;
-  ImGui::TextUnformatted(report.headline.c_str());
+  ImGui::Text("%s (%s) over the days after the incident", report.headline.c_str(), unit);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float width = ImGui::GetContentRegionAvail().x, height = 170.0f;
   ImDrawList* draw = ImGui::GetWindowDrawList();
@@ -166,7 +167,7 @@ void draw_drift_chart(const EnforceReport& report) {
   }
   const double top = nice_ceiling(largest);
   ImGui::PushFont(mono_font());
-  const auto labels = value_ticks(0.0, top, 4, "");
+  const auto labels = value_ticks(0.0, top, 4, unit);
   float label_width = 0.0f;
   for (const Tick& t : labels) label_width = std::max(label_width, ImGui::CalcTextSize(t.label.c_str()).x);
   const ImVec2 plot_min(origin.x + label_width + 10.0f, origin.y + 4.0f);
@@ -257,7 +258,9 @@ void draw_replay(AppState& state) {
     }
     ImGui::EndTable();
   }
-  draw_drift_chart(r);
+  // The drift follows the first bottleneck's headline.
+  const auto& bottlenecks = state.view.build->bottlenecks;
+  draw_drift_chart(r, bottlenecks.empty() ? "" : headline_unit(bottlenecks.front().symptom.metric));
 }
 
 }  // namespace

@@ -62,14 +62,23 @@ void ensure_window(AppState& state) {
   a.to_s = std::min(end, a.from_s + 600.0);
 }
 
-void draw_flame_stream(AppState& state, const ProfileData& data) {
+void draw_flame_stream(AppState& state, const std::shared_ptr<const ProfileData>& capture) {
   ProfileView& view = state.profile;
-  if (!view.pinned && (view.built_from.get() != &data || view.built_stream != view.stream)) {
+  const ProfileData& data = *capture;
+  // Built once per capture and stream: a tree of a real profile takes longer than a frame.
+  if (!view.pinned && (view.built_from != capture || view.built_stream != view.stream)) {
+    view.built_from = capture;
     view.tree = build_flame_tree(data.symbols, data.profile, static_cast<std::size_t>(std::max(0, data.endpoint)),
                                  measure_of(view.stream), data.has_baseline ? &data.baseline : nullptr);
     view.built_stream = view.stream;
     view.flame.has_view = false;
     view.flame.picked = -1;
+    // The frame already named (typed, or picked before) is outlined in the
+    // new tree, where it is widest (it may sit on several paths).
+    for (std::size_t i = 1; i < view.tree.nodes.size() && !state.play.profile.hot_frame.empty(); ++i)
+      if (view.tree.nodes[i].name == state.play.profile.hot_frame &&
+          (view.flame.picked < 0 || view.tree.nodes[i].total > view.tree.nodes[static_cast<std::size_t>(view.flame.picked)].total))
+        view.flame.picked = static_cast<int>(i);
   }
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted),
                      "click a frame to zoom and pick it, wheel to zoom, drag to pan, Ctrl+F to search, Esc to zoom out");
@@ -242,7 +251,7 @@ void draw_profile_step(AppState& state) {
   if (data) {
     if (view.stream == "trace") draw_trace_stream(state, *data);
     else if (view.stream == "bundle") draw_bundle_stream(*data);
-    else draw_flame_stream(state, *data);
+    else draw_flame_stream(state, data);
   }
   ImGui::EndChild();
 

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stb_image.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +26,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "test_image.h"
+
 namespace fs = std::filesystem;
+using perfloop::test::Image;
+using perfloop::test::load_png;
 
 namespace {
 
@@ -90,7 +93,7 @@ int start_xvfb(Child& xvfb) {
 
 class Driver {
  public:
-  Driver(int display, std::string map_path) : display_(":" + std::to_string(display)), map_path_(std::move(map_path)) {}
+  Driver(int display, std::string map_path) : display_(std::string(":").append(std::to_string(display))), map_path_(std::move(map_path)) {}
 
   std::string xdotool(const std::string& args) const {
     const std::string command = "DISPLAY=" + display_ + " xdotool " + args + " 2>/dev/null";
@@ -195,21 +198,6 @@ class Driver {
   std::string window_;
 };
 
-struct Image {
-  int width = 0, height = 0;
-  std::vector<unsigned char> rgb;
-};
-
-Image load_png(const std::string& path) {
-  Image img;
-  int channels = 0;
-  unsigned char* data = stbi_load(path.c_str(), &img.width, &img.height, &channels, 3);
-  REQUIRE(data != nullptr);
-  img.rgb.assign(data, data + static_cast<std::size_t>(img.width) * img.height * 3);
-  stbi_image_free(data);
-  return img;
-}
-
 int distinct_colours(const Image& img) {
   std::set<int> colours;
   for (std::size_t i = 0; i + 2 < img.rgb.size(); i += 9)
@@ -217,12 +205,7 @@ int distinct_colours(const Image& img) {
   return static_cast<int>(colours.size());
 }
 
-int pixels_near(const Image& img, int r, int g, int b, int tolerance = 40) {
-  int n = 0;
-  for (std::size_t i = 0; i + 2 < img.rgb.size(); i += 3)
-    n += std::abs(img.rgb[i] - r) + std::abs(img.rgb[i + 1] - g) + std::abs(img.rgb[i + 2] - b) <= tolerance;
-  return n;
-}
+int pixels_near(const Image& img, int r, int g, int b) { return perfloop::test::count_near(img, 0, 0, img.width, img.height, r, g, b); }
 
 // The newest F12 screenshot in `dir` whose name starts with `prefix`.
 std::string screenshot(const std::string& dir, const std::string& prefix) {
@@ -253,7 +236,7 @@ TEST_CASE("the /checkout incident, played through all eight steps by real input"
   app.pid = ::fork();
   REQUIRE(app.pid >= 0);
   if (app.pid == 0) {
-    ::setenv("DISPLAY", (":" + std::to_string(display)).c_str(), 1);
+    ::setenv("DISPLAY", std::string(":").append(std::to_string(display)).c_str(), 1);
     const int log = ::open((work / "app.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(log, 1);
     ::dup2(log, 2);

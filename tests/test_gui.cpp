@@ -2,7 +2,6 @@
 // panel with GLFW and OpenGL (Mesa's software renderer) and writes a PNG,
 // which is read back and checked for what a learner should see.
 #include <catch2/catch.hpp>
-#include <stb_image.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,38 +10,17 @@
 #include <set>
 #include <string>
 
+#include "test_image.h"
+
+using perfloop::test::count_near;
+using perfloop::test::Image;
+using perfloop::test::load_png;
+
 namespace {
 
 int run(const std::string& command) {
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-struct Image {
-  int width = 0, height = 0;
-  std::vector<unsigned char> rgb;
-  const unsigned char* at(int x, int y) const { return &rgb[(static_cast<std::size_t>(y) * width + x) * 3]; }
-};
-
-Image load_png(const std::string& path) {
-  Image img;
-  int channels = 0;
-  unsigned char* data = stbi_load(path.c_str(), &img.width, &img.height, &channels, 3);
-  REQUIRE(data != nullptr);
-  img.rgb.assign(data, data + static_cast<std::size_t>(img.width) * img.height * 3);
-  stbi_image_free(data);
-  return img;
-}
-
-// Pixels in a region close to a colour (the chart's p99 orange, the alert's red).
-int count_near(const Image& img, int x0, int y0, int x1, int y1, int r, int g, int b, int tolerance = 40) {
-  int n = 0;
-  for (int y = y0; y < y1; ++y)
-    for (int x = x0; x < x1; ++x) {
-      const unsigned char* p = img.at(x, y);
-      if (std::abs(p[0] - r) + std::abs(p[1] - g) + std::abs(p[2] - b) <= tolerance) ++n;
-    }
-  return n;
 }
 
 }  // namespace

@@ -13,20 +13,6 @@ namespace perfloop::ui {
 
 namespace {
 
-const char* step_title(LoopStep step) {
-  switch (step) {
-    case LoopStep::Observe: return "Observe";
-    case LoopStep::Profile: return "Profile";
-    case LoopStep::Classify: return "Classify";
-    case LoopStep::Predict: return "Predict";
-    case LoopStep::Fix: return "Fix";
-    case LoopStep::Verify: return "Verify";
-    case LoopStep::Enforce: return "Enforce";
-    case LoopStep::MoveOn: return "Move on";
-  }
-  return "?";
-}
-
 void go_to(AppState& state, LoopStep step) {
   if (!step_open(state.play, step) || state.step == step) return;
   state.step = step;
@@ -122,6 +108,20 @@ void keep_run_current(AppState& state) {
 }
 
 }  // namespace
+
+const char* step_title(LoopStep step) {
+  switch (step) {
+    case LoopStep::Observe: return "Observe";
+    case LoopStep::Profile: return "Profile";
+    case LoopStep::Classify: return "Classify";
+    case LoopStep::Predict: return "Predict";
+    case LoopStep::Fix: return "Fix";
+    case LoopStep::Verify: return "Verify";
+    case LoopStep::Enforce: return "Enforce";
+    case LoopStep::MoveOn: return "Move on";
+  }
+  return "?";
+}
 
 void open_scenario(AppState& state, const std::string& id_or_path) {
   const std::string path = find_scenario(id_or_path);

@@ -89,6 +89,8 @@ void draw_move_on_step(AppState& state);
 // "<step>.commit" in the control map; greyed out with `why_not` as its
 // tooltip while the answer is incomplete.
 void commit_button(AppState& state, LoopStep step, const char* label, const char* why_not = nullptr);
+// "Observe", "Move on": a step as the rail and the scorecard name it.
+const char* step_title(LoopStep step);
 // A heading with a rule under it (ImGui 1.86 has no SeparatorText).
 void section_title(const char* text);
 // The current bottleneck's hint for a step, behind a "Hint" toggle.

@@ -18,20 +18,6 @@ namespace perfloop::ui {
 
 namespace {
 
-const char* step_title(LoopStep step) {
-  switch (step) {
-    case LoopStep::Observe: return "Observe";
-    case LoopStep::Profile: return "Profile";
-    case LoopStep::Classify: return "Classify";
-    case LoopStep::Predict: return "Predict";
-    case LoopStep::Fix: return "Fix";
-    case LoopStep::Verify: return "Verify";
-    case LoopStep::Enforce: return "Enforce";
-    case LoopStep::MoveOn: return "Move on";
-  }
-  return "?";
-}
-
 void muted(const char* text) { ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "%s", text); }
 
 // The learner's input for a step, short enough for a table cell.

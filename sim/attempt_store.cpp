@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -96,13 +97,18 @@ bool place_file(const std::string& path, const std::string& text, bool replace) 
 void write_file_atomically(const std::string& path, const std::string& text) { place_file(path, text, true); }
 
 std::string save_attempt(const std::string& dir, const std::string& scenario, const nlohmann::json& result) {
+  // The id goes into a file name: anything but letters, digits, '-', '_' and
+  // '.' (a '/' from a path, a space) becomes '_'.
+  std::string name = scenario.empty() ? std::string("scenario") : scenario;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(dir + ": create folder: " + ec.message());
   const nlohmann::json doc = {{"format", "perfloop-attempt"}, {"version", kAttemptVersion}, {"result", result}};
   const std::string text = doc.dump(2) + "\n";
   for (int n = 1; n < 1000000; ++n) {
-    const std::string path = (fs::path(dir) / ("attempt-" + scenario + "-" + std::to_string(n) + ".json")).string();
+    const std::string path = (fs::path(dir) / ("attempt-" + name + "-" + std::to_string(n) + ".json")).string();
     if (fs::exists(path)) continue;
     if (place_file(path, text, false)) return path;  // else taken since the check: try the next name
   }

@@ -125,6 +125,7 @@ void Recorder::on_complete(const CompletedRequest& r) {
   if (r.has_rum) {
     w.lcp_ns.add(r.lcp);
     p.lcp_ns.add(r.lcp);
+    w.inp_ns.add(r.inp);
     p.inp_ns.add(r.inp);
   }
 }
@@ -166,6 +167,7 @@ const WindowStats& Recorder::close_window(SimTime now, const CompiledModel& mode
     out.latency_ns = SparseHistogram(acc.latency_ns);
     out.payload_bytes = SparseHistogram(acc.payload_bytes);
     out.lcp_ns = SparseHistogram(acc.lcp_ns);
+    out.inp_ns = SparseHistogram(acc.inp_ns);
   }
   for (std::size_t e = 0; e < window_profile_.endpoints; ++e)
     for (std::size_t s = 0; s < window_profile_.stacks; ++s) {
@@ -181,6 +183,7 @@ const WindowStats& Recorder::close_window(SimTime now, const CompiledModel& mode
     acc.latency_ns.clear();
     acc.payload_bytes.clear();
     acc.lcp_ns.clear();
+    acc.inp_ns.clear();
     acc.completed = acc.errors = acc.slo_bad = acc.queries = 0;
     acc.timeouts = acc.downstream_errors = acc.rejected = 0;
   }

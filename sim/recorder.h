@@ -82,7 +82,7 @@ class Recorder {
   struct EndpointAccumulator {
     std::uint64_t completed = 0, errors = 0, slo_bad = 0, queries = 0;
     std::uint64_t timeouts = 0, downstream_errors = 0, rejected = 0;
-    LogHistogram latency_ns, payload_bytes, lcp_ns;
+    LogHistogram latency_ns, payload_bytes, lcp_ns, inp_ns;
   };
   struct AlertState {
     bool firing = false;

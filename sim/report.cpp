@@ -123,7 +123,7 @@ PhaseSummary summarise_range(const Simulation& sim, const SloSpec& slo, SimTime 
   const std::size_t endpoints = symbols.endpoints().size();
   PhaseSummary out;
   out.name = "range";
-  std::vector<EndpointPhase> acc(endpoints);  // windows carry no span or INP statistics
+  std::vector<EndpointPhase> acc(endpoints);  // windows carry no span statistics
   Profile profile;
   profile.resize(endpoints, symbols.stack_count());
   double busy = 0.0, gc_share_weighted = 0.0, alloc_bytes = 0.0, seconds = 0.0;
@@ -144,6 +144,7 @@ PhaseSummary summarise_range(const Simulation& sim, const SloSpec& slo, SimTime 
       a.latency_ns.merge(ew.latency_ns);
       a.payload_bytes.merge(ew.payload_bytes);
       a.lcp_ns.merge(ew.lcp_ns);
+      a.inp_ns.merge(ew.inp_ns);
       a.errors += ew.errors;
       a.rejected += ew.completed - ew.latency_ns.count();  // turned away: counted, never timed
       a.slo_bad += ew.slo_bad;

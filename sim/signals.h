@@ -57,6 +57,7 @@ struct EndpointWindow {
   SparseHistogram latency_ns;
   SparseHistogram payload_bytes;  // bytes received from downstream calls, per request
   SparseHistogram lcp_ns;
+  SparseHistogram inp_ns;
 };
 
 struct WindowStats {

@@ -40,6 +40,16 @@ TEST_CASE("attempts are saved as new files and read back", "[attempts]") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("a scenario name that is not a file name stays inside the folder", "[attempts][errors]") {
+  const std::string dir = fresh_dir("attempt-names");
+  const std::string saved = save_attempt(dir, "../scenarios/my copy", {{"total", 60.0}});
+  CHECK(fs::path(saved).parent_path() == fs::path(dir));
+  CHECK(fs::path(saved).filename() == "attempt-.._scenarios_my_copy-1.json");
+  CHECK(fs::path(save_attempt(dir, "", {{"total", 1.0}})).filename() == "attempt-scenario-1.json");
+  CHECK(load_attempts(dir).attempts.size() == 2);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a corrupt attempt is reported and skipped, never deleted", "[attempts][errors]") {
   const std::string dir = fresh_dir("corrupt");
   save_attempt(dir, "x", {{"total", 50.0}});

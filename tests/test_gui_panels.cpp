@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cfloat>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -17,66 +19,109 @@
 #include "ui/app.h"
 #include "ui/control_map.h"
 #include "ui/play_state.h"
-#include "ui/theme.h"
+#include "headless_imgui.h"
 
 using namespace perfloop;
 using namespace perfloop::ui;
 
 namespace {
 
-class HeadlessImGui {
- public:
-  HeadlessImGui() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 900);
-    apply_theme(1.0f);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // builds the atlas, as a renderer would
-    control_map_enable("");
+// The controls a learner needs to answer the step on screen, each drawn by
+// the step's own panel (none of them by the rail).
+std::vector<std::string> step_controls(const PlayState& play, LoopStep step, const ScenarioBuild& build) {
+  std::vector<std::string> names;
+  switch (step) {
+    case LoopStep::Observe: return {"observe.endpoint", "observe.metric", "observe.onset", "observe.commit"};
+    case LoopStep::Profile:
+      return {"profile.stream.cpu", "profile.stream.trace", "profile.from", "profile.to", "profile.hot_frame", "profile.commit"};
+    case LoopStep::Classify:
+      for (const char* family : kFamilies) names.push_back(std::string("classify.") + family);
+      names.push_back("classify.commit");
+      return names;
+    case LoopStep::Predict:
+      return {"predict.share", "predict.speedup", "predict.use_calculator", "predict.headline", "predict.go", "predict.nogo",
+              "predict.commit"};
+    case LoopStep::Fix:
+      for (const FixSpec& f : build.fixes) names.push_back("fix.option." + f.id);
+      names.push_back("fix.apply");
+      names.push_back("fix.commit");
+      return names;
+    case LoopStep::Verify: return {"verify.hotspot", "verify.headline", "verify.target", "verify.commit"};
+    case LoopStep::Enforce:
+      if (play.answers.enforce) return {"enforce.replay"};  // the replay, drawn once it has arrived
+      for (const GateSpec& g : build.enforce.gates) names.push_back("enforce.gate." + g.id);
+      names.push_back("enforce.commit");
+      return names;
+    case LoopStep::MoveOn:
+      if (play.finished) return {"scorecard.total", "scorecard.again", "scorecard.scenarios"};
+      return {"move_on.flame", "move_on.next_frame", "move_on.resolved", "move_on.not_resolved", "move_on.commit"};
   }
-  ~HeadlessImGui() {
-    control_map_disable();
-    ImGui::DestroyContext();
-  }
-  HeadlessImGui(const HeadlessImGui&) = delete;
-  HeadlessImGui& operator=(const HeadlessImGui&) = delete;
-
-  // One frame of the app; returns the vertices it produced.
-  int frame(AppState& state) {
-    ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
-    ImGui::NewFrame();
-    draw_app(state);
-    ImGui::Render();
-    control_map_end_frame();
-    return ImGui::GetDrawData()->TotalVtxCount;
-  }
-
-  // Frames until the session has answered what the panel asked for.
-  int settle(AppState& state) {
-    for (int i = 0; i < 4; ++i) {
-      frame(state);
-      state.session.wait_idle();
-    }
-    return frame(state);
-  }
-};
-
-bool has_control(const std::string& name) { return control_map_last_frame().count(name) > 0; }
-
-// The control that proves the step's panel is there to be answered.
-std::string key_control(const PlayState& play, LoopStep step) {
-  if (step == LoopStep::MoveOn && play.finished) return "scorecard.total";
-  if (step == LoopStep::Enforce && play.answers.enforce) return "enforce.gate.";  // prefix: the replay view
-  return std::string(step_name(step)) + ".commit";
+  return names;
 }
 
-bool has_prefix(const std::string& prefix) {
-  const auto& m = control_map_last_frame();
-  const auto it = m.lower_bound(prefix);
-  return it != m.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+void check_controls(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    INFO("control " << name);
+    CHECK(has_control(name));
+  }
+}
+
+// Every stream of the Profile step on the learner's capture: the four flame
+// graphs (then diff mode and a search on the CPU one), the waterfall of the
+// slowest trace and the bundle analyzer. Counts what was drawn in `seen`.
+void check_profile_streams(HeadlessImGui& imgui, AppState& state, std::map<std::string, int>& seen) {
+  const std::string before = state.profile.stream;
+  for (const char* stream : {"alloc", "offcpu", "mutex", "cpu"}) {
+    INFO("stream " << stream);
+    state.profile.stream = stream;
+    CHECK(imgui.settle(state) > 500);
+    REQUIRE(state.view.profile);
+    CHECK(has_control("profile.flame"));
+    CHECK(state.profile.built_stream == stream);
+    CHECK(state.profile.tree == state.view.profile->trees[static_cast<std::size_t>(
+                                    std::string(stream) == "cpu"      ? FlameMeasure::CpuSamples
+                                    : std::string(stream) == "alloc"  ? FlameMeasure::AllocBytes
+                                    : std::string(stream) == "offcpu" ? FlameMeasure::OffCpuNs
+                                                                      : FlameMeasure::MutexNs)]);
+    if (!state.profile.shown_tree().nodes.empty()) ++seen[std::string("flame.") + stream];
+  }
+  // CPU: diff against the baseline window, and a search for the widest child of the root.
+  const FlameTree& tree = state.profile.shown_tree();
+  if (tree.nodes.size() > 1 && !tree.nodes[0].children.empty()) {
+    const std::string name = tree.nodes[static_cast<std::size_t>(tree.nodes[0].children.front())].name;
+    state.profile.flame.diff = true;
+    state.profile.flame.search_open = true;
+    std::snprintf(state.profile.flame.search, sizeof state.profile.flame.search, "%s", name.c_str());
+    CHECK(imgui.settle(state) > 500);
+    INFO("searched " << name);
+    CHECK_FALSE(state.profile.flame.cached_found.matches.empty());
+    CHECK(state.profile.flame.cached_found.share > 0.0);
+    CHECK(state.profile.flame.cached_found.share <= 1.0 + 1e-9);
+    CHECK(state.profile.flame.cached_has_baseline == state.view.profile->has_baseline);
+    state.profile.flame.diff = false;
+    state.profile.flame.search_open = false;
+    state.profile.flame.search[0] = '\0';
+    ++seen["search"];
+  }
+  state.profile.stream = "trace";
+  CHECK(imgui.settle(state) > 200);
+  if (!state.view.profile->slow_traces.empty()) {
+    CHECK(has_control("profile.waterfall"));
+    CHECK(has_control("profile.trace"));
+    CHECK(state.profile.waterfall.rows.size() >= 1);
+    ++seen["waterfall"];
+  } else {
+    CHECK(has_control("profile.no_traces"));
+  }
+  state.profile.stream = "bundle";
+  CHECK(imgui.settle(state) > 200);
+  if (state.view.profile->client.enabled && state.view.profile->client.bundle_kb > 0) {
+    CHECK(has_control("profile.bundle"));
+    ++seen["bundle"];
+  } else {
+    CHECK(has_control("profile.no_bundle"));
+  }
+  state.profile.stream = before;
 }
 
 }  // namespace
@@ -89,11 +134,12 @@ TEST_CASE("every panel draws for every catalogue scenario, headless", "[panels]"
   HeadlessImGui imgui;
   for (const CatalogueEntry& entry : catalogue.entries) {
     DYNAMIC_SECTION(entry.id) {
+      std::map<std::string, int> streams_seen;
       AppState state;
       state.catalogue = catalogue;
       state.save_dir = saves;
       open_scenario(state, entry.id);
-      REQUIRE(state.error.empty());
+      REQUIRE(state.errors.empty());
       state.session.wait_idle();
       state.session.request_expert(entry.id);
       state.session.wait_idle();
@@ -110,16 +156,18 @@ TEST_CASE("every panel draws for every catalogue scenario, headless", "[panels]"
           // Both faces of Enforce: the gate builder, then the replay once committed.
           state.step = LoopStep::Enforce;
           CHECK(imgui.settle(state) > 500);
-          CHECK(has_control("enforce.commit"));
+          check_controls(step_controls(state.play, LoopStep::Enforce, *view.build));
           commit_step(state.play, LoopStep::Enforce, -1.0);
         }
         state.step = step_open(state.play, step) ? step : state.play.reached;
         if (state.play.finished) state.step = step;
+        REQUIRE(state.step == step);  // the expert's answers open every step
         const int vertices = imgui.settle(state);
         CHECK(vertices > 500);
-        const std::string control = key_control(state.play, state.step);
-        CHECK((has_control(control) || has_prefix(control)));
-        CHECK(has_prefix("rail."));
+        check_controls(step_controls(state.play, step, *view.build));
+        for (LoopStep s : kLoopSteps)
+          if (step_open(state.play, s)) CHECK(has_control("rail." + std::string(step_name(s))));
+        if (step == LoopStep::Profile) check_profile_streams(imgui, state, streams_seen);
       }
       // The scorecard was graded and saved.
       const SessionView graded = state.session.view();
@@ -127,6 +175,13 @@ TEST_CASE("every panel draws for every catalogue scenario, headless", "[panels]"
       CHECK(graded.grade->result.total >= 75.0);
       CHECK(std::filesystem::exists(graded.grade->saved_path));
       CHECK(graded.error.empty());
+
+      // Every scenario has CPU samples to search; the flagship's slow traces
+      // make a waterfall and the third-party scenario's page a bundle.
+      CHECK(streams_seen["flame.cpu"] >= 1);
+      CHECK(streams_seen["search"] >= 1);
+      if (entry.id == "checkout-inventory-payload") CHECK(streams_seen["waterfall"] >= 1);
+      if (entry.id == "third-party-bundle") CHECK(streams_seen["bundle"] >= 1);
 
       // The picker, with a card per scenario.
       state.picking = true;
@@ -155,8 +210,11 @@ TEST_CASE("a broken scenario opens into the error panel, not a crash", "[panels]
   open_scenario(state, file);
   CHECK(imgui.settle(state) > 100);
   state.session.wait_idle();
-  const std::string shown = !state.run.error.empty() ? state.run.error : state.view.error;
-  CHECK(shown.find("broken.lua") != std::string::npos);
+  imgui.frame(state);
+  // Both the dashboards' run and the session fail on it; the panel lists the message.
+  REQUIRE_FALSE(state.errors.empty());
+  CHECK(state.errors.back().find("broken.lua") != std::string::npos);
+  CHECK(has_control("error.dismiss.0"));
   CHECK(has_control("rail.observe"));
   std::filesystem::remove_all(dir);
 }

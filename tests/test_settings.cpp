@@ -32,7 +32,7 @@ TEST_CASE("settings survive a save and a load, in a folder created on demand", "
   saved.show_hints = false;
   perfloop::ui::save_settings(path, saved);
   Settings loaded;
-  CHECK(perfloop::ui::load_settings(path, loaded).empty());
+  CHECK(perfloop::ui::load_settings(path, loaded).problem.empty());
   CHECK(loaded.width == 1280);
   CHECK(loaded.height == 800);
   CHECK(loaded.ui_scale == Approx(1.25f));
@@ -47,7 +47,7 @@ TEST_CASE("settings survive a save and a load, in a folder created on demand", "
 
 TEST_CASE("a missing settings file is a first start, not a problem", "[settings]") {
   Settings s;
-  CHECK(perfloop::ui::load_settings("/nonexistent/perfloop/settings.json", s).empty());
+  CHECK(perfloop::ui::load_settings("/nonexistent/perfloop/settings.json", s).problem.empty());
   CHECK(s.width == 1600);
   CHECK(s.height == 900);
 }
@@ -56,7 +56,9 @@ TEST_CASE("a bad settings value is named, and the others still apply", "[setting
   const std::string path = temp_path("bad.json");
   write(path, R"({"format":"perfloop-settings","version":1,"window":{"width":"wide","height":700},"ui_scale":1.5,"last_scenario":"x"})");
   Settings s;
-  const std::string problem = perfloop::ui::load_settings(path, s);
+  const perfloop::ui::SettingsLoad load = perfloop::ui::load_settings(path, s);
+  const std::string& problem = load.problem;
+  CHECK_FALSE(load.keep_file);  // one bad value: the rest is rewritten at exit
   CHECK(problem.find(path) != std::string::npos);
   CHECK(problem.find("window") != std::string::npos);
   CHECK(s.width == 1600);  // kept its default
@@ -65,16 +67,28 @@ TEST_CASE("a bad settings value is named, and the others still apply", "[setting
 
   write(path, R"({"version":1,"ui_scale":9})");
   Settings t;
-  CHECK(perfloop::ui::load_settings(path, t).find("ui_scale") != std::string::npos);
+  CHECK(perfloop::ui::load_settings(path, t).problem.find("ui_scale") != std::string::npos);
   CHECK(t.ui_scale == Approx(1.0f));
 
   write(path, "{ not json");
   Settings u;
-  CHECK(perfloop::ui::load_settings(path, u).find("not JSON") != std::string::npos);
+  const perfloop::ui::SettingsLoad garbled = perfloop::ui::load_settings(path, u);
+  CHECK(garbled.problem.find("not JSON") != std::string::npos);
+  CHECK(garbled.keep_file);
 
   write(path, R"({"version":7,"ui_scale":1.5})");
   Settings v;
-  CHECK(perfloop::ui::load_settings(path, v).find("version") != std::string::npos);
+  const perfloop::ui::SettingsLoad newer = perfloop::ui::load_settings(path, v);
+  CHECK(newer.problem.find("version") != std::string::npos);
+  CHECK(newer.keep_file);  // a newer perfloop's file survives this one
   CHECK(v.ui_scale == Approx(1.0f));  // a newer file is not half-read
+
+  // Something there that is not a readable file: reported, and kept.
+  std::filesystem::remove(path);
+  std::filesystem::create_directories(path);
+  Settings w;
+  const perfloop::ui::SettingsLoad folder = perfloop::ui::load_settings(path, w);
+  CHECK(folder.problem.find(path) != std::string::npos);
+  CHECK(folder.keep_file);
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }

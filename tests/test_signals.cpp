@@ -55,6 +55,11 @@ TEST_CASE("a range of windows gives the same figures as the phase it covers", "[
   CHECK(in_range.p99_ms == Approx(in_phase.p99_ms).epsilon(0.05));
   CHECK(in_range.slo_burn_rate == Approx(in_phase.slo_burn_rate).epsilon(0.05));
   CHECK(range.cpu_utilisation == Approx(phases[1].cpu_utilisation).epsilon(0.01));
+  // Real users' figures come through the windows too (the app's LCP and INP charts).
+  REQUIRE(in_phase.has_rum);
+  REQUIRE(in_phase.inp_p75_ms > 0);
+  CHECK(in_range.lcp_p75_ms == Approx(in_phase.lcp_p75_ms).epsilon(0.05));
+  CHECK(in_range.inp_p75_ms == Approx(in_phase.inp_p75_ms).epsilon(0.05));
   CHECK(test::frame_pct(in_range, "encoding/json.Marshal") == Approx(test::frame_pct(in_phase, "encoding/json.Marshal")).margin(0.5));
   const PhaseSummary empty = summarise_range(sim, planned.slo, 5000 * kNsPerS, 6000 * kNsPerS);
   CHECK(empty.endpoints.empty());

@@ -1,8 +1,10 @@
 #include "ui/app.h"
 
 #include <imgui.h>
+#include <imgui_internal.h>  // ErrorCheckEndFrameRecover: a panel that threw leaves its windows open
 
 #include <cstdio>
+#include <filesystem>
 
 #include "sim/loop_session.h"
 #include "sim/scenario_paths.h"
@@ -67,8 +69,7 @@ void draw_rail(AppState& state) {
 }
 
 // 1-8 jump between open steps (typed characters, so no backend key codes
-// leak in here), Esc goes back one step; neither while a text field has the
-// keyboard. On Profile, Esc belongs to the flame graph (search, zoom).
+// leak in here); not while a text field has the keyboard.
 void handle_keys(AppState& state) {
   const ImGuiIO& io = ImGui::GetIO();
   // GLFW's key codes for letters are their upper-case ASCII, which ImGui 1.86 indexes by.
@@ -76,25 +77,67 @@ void handle_keys(AppState& state) {
   if (io.WantTextInput) return;
   for (ImWchar c : io.InputQueueCharacters)
     if (c >= '1' && c <= '8' && !io.KeyCtrl) go_to(state, kLoopSteps[static_cast<std::size_t>(c - '1')]);
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
-    if (state.picking) {
-      state.picking = false;
-    } else if (state.step != LoopStep::Profile) {
-      const auto steps = steps_for(state.play);
-      for (std::size_t i = 1; i < steps.size(); ++i)
-        if (steps[i] == state.step) state.step = steps[i - 1];
+}
+
+// Esc goes back: out of the picker, or one step. Checked after the panel
+// drew, because a flame graph spends an Esc first (closing its search,
+// resetting its zoom) and then the step stays.
+void handle_escape(AppState& state, bool typing) {
+  if (typing || !ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) return;
+  const int frame = ImGui::GetFrameCount();
+  if (state.profile.flame.escape_frame == frame || state.after_fix.flame.escape_frame == frame) return;
+  if (state.picking) {
+    state.picking = false;
+    return;
+  }
+  const auto steps = steps_for(state.play);
+  for (std::size_t i = 1; i < steps.size(); ++i)
+    if (steps[i] == state.step) {
+      state.step = steps[i - 1];
+      return;
     }
+}
+
+// A scenario opened by path is named by its file until the script says its id.
+void adopt_scenario_id(AppState& state) {
+  if (state.view.scenario_id.empty() || state.view.scenario_id == state.scenario_id) return;
+  state.scenario_id = state.view.scenario_id;
+  state.settings.last_scenario = state.scenario_path;  // the id alone would not find it again
+  set_scenario(state.play, state.scenario_id);
+}
+
+// The workers report their last failure in their snapshots; each new one joins the list once.
+void collect_worker_errors(AppState& state) {
+  if (state.run.error != state.seen_run_error) {
+    state.seen_run_error = state.run.error;
+    if (!state.run.error.empty()) report_error(state, state.run.error);
+  }
+  if (state.view.error != state.seen_view_error) {
+    state.seen_view_error = state.view.error;
+    if (!state.view.error.empty()) report_error(state, state.view.error);
   }
 }
 
+// Newest first, each with its own Dismiss; a long list scrolls.
 void draw_error_panel(AppState& state) {
-  const std::string& error = !state.error.empty() ? state.error : !state.run.error.empty() ? state.run.error : state.view.error;
-  if (error.empty()) return;
+  if (state.errors.empty()) return;
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float height = std::min(8.0f, 1.6f * static_cast<float>(state.errors.size()) + 0.8f) * line;
   ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.35f, 0.12f, 0.14f, 1.0f));
-  ImGui::BeginChild("error", ImVec2(0, ImGui::GetTextLineHeightWithSpacing() * 3.2f), true);
-  ImGui::TextWrapped("%s", error.c_str());
+  ImGui::BeginChild("error", ImVec2(0, height), true);
+  int dismiss = -1;
+  for (int i = static_cast<int>(state.errors.size()) - 1; i >= 0; --i) {
+    ImGui::PushID(i);
+    if (ImGui::SmallButton("Dismiss")) dismiss = i;
+    mark_control("error.dismiss." + std::to_string(state.errors.size() - 1 - static_cast<std::size_t>(i)));
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Remove this message from the panel");
+    ImGui::SameLine();
+    ImGui::TextWrapped("%s", state.errors[static_cast<std::size_t>(i)].c_str());
+    ImGui::PopID();
+  }
   ImGui::EndChild();
   ImGui::PopStyleColor();
+  if (dismiss >= 0) state.errors.erase(state.errors.begin() + dismiss);
 }
 
 // The dashboards show the service with the fixes landed so far (and, from
@@ -123,15 +166,21 @@ const char* step_title(LoopStep step) {
   return "?";
 }
 
+void report_error(AppState& state, std::string message) {
+  if (!state.errors.empty() && state.errors.back() == message) return;
+  state.errors.push_back(std::move(message));
+  constexpr std::size_t kKept = 20;  // a failure every frame must not grow without bound
+  if (state.errors.size() > kKept) state.errors.erase(state.errors.begin());
+}
+
 void open_scenario(AppState& state, const std::string& id_or_path) {
   const std::string path = find_scenario(id_or_path);
   if (path.empty()) {
-    state.error = "Scenario '" + id_or_path + "' not found";
+    report_error(state, "Scenario '" + id_or_path + "' not found");
     return;
   }
-  state.error.clear();
   state.scenario_path = path;
-  state.scenario_id = id_or_path;
+  state.scenario_id = std::filesystem::path(path).stem().string();
   for (const auto& entry : state.catalogue.entries)
     if (entry.file == path || entry.id == id_or_path) state.scenario_id = entry.id;
   state.settings.last_scenario = state.scenario_id;
@@ -145,6 +194,17 @@ void open_scenario(AppState& state, const std::string& id_or_path) {
   state.worker.start(path, state.seed, {}, state.params);
   state.session.open(path, state.seed, state.params);
   state.view = SessionView{};
+}
+
+const AnswerKeys& answer_keys(AppState& state) {
+  if (state.keys.revision == state.play.revision) return state.keys;
+  state.keys.revision = state.play.revision;
+  state.keys.answers = json_key(answers_to_json(state.play.answers));
+  nlohmann::json gates = nlohmann::json::array();
+  if (state.play.answers.enforce)
+    for (const GateChoice& g : state.play.answers.enforce->gates) gates.push_back({g.id, g.threshold ? *g.threshold : -1.0});
+  state.keys.gates = json_key(gates);
+  return state.keys;
 }
 
 void commit_and_advance(AppState& state, LoopStep step) {
@@ -179,6 +239,7 @@ double metric_value(const SeriesPoint& point, const std::string& metric) {
   if (metric == "error_rate") return point.error_pct;
   if (metric == "rps") return point.rps;
   if (metric == "lcp") return point.lcp_p75_ms;
+  if (metric == "inp") return point.inp_p75_ms;
   return point.p99_ms;
 }
 
@@ -187,6 +248,7 @@ ChartLine headline_line(const AppState& state, const char* name, unsigned colour
   const int e = state.run.endpoint_index(state.play.observe.endpoint);
   if (e < 0) return line;
   const std::string metric = state.play.observe.metric.empty() ? "p99" : state.play.observe.metric;
+  line.data_version = series_version(state.run, e) ^ (json_key(metric) * 31);
   for (const SeriesPoint& p : state.run.series[static_cast<std::size_t>(e)]) {
     line.t_s.push_back(p.t_s);
     line.values.push_back(metric_value(p, metric));
@@ -237,14 +299,21 @@ void hint_line(const AppState& state, LoopStep step) {
   ImGui::PopStyleColor();
 }
 
-void draw_app(AppState& state) {
+namespace {
+
+void draw_frame(AppState& state) {
   state.now = ImGui::GetTime();
   state.worker.refresh(state.run);
   state.view = state.session.view();
-  if (state.view.build && state.play.answers.bottlenecks.empty() && !state.play.finished)
-    state.play.bottlenecks = std::max<std::size_t>(1, state.view.build->bottlenecks.size());
+  // The scenario's bottleneck count is known once the session has built it;
+  // start_play could only guess one.
+  if (state.view.build && !state.play.finished)
+    state.play.bottlenecks = std::max<std::size_t>({1, state.view.build->bottlenecks.size(), state.play.bottleneck + 1});
+  adopt_scenario_id(state);
+  collect_worker_errors(state);
   keep_run_current(state);
   handle_keys(state);
+  const bool typing = ImGui::GetIO().WantTextInput;  // as of the frame's start, as handle_keys saw it
 
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(viewport->WorkPos);
@@ -256,6 +325,7 @@ void draw_app(AppState& state) {
     draw_error_panel(state);
     draw_scenario_picker(state);
     ImGui::End();
+    handle_escape(state, typing);
     return;
   }
   ImGui::BeginChild("rail", ImVec2(180.0f * state.settings.ui_scale, 0), true);
@@ -276,6 +346,21 @@ void draw_app(AppState& state) {
   }
   ImGui::EndChild();
   ImGui::End();
+  handle_escape(state, typing);
+}
+
+}  // namespace
+
+void draw_app(AppState& state) {
+  // A panel that throws (a bad name in a scenario, a failed allocation) must
+  // cost one frame and a message, not the learner's attempt: close whatever
+  // the panel left open so the frame still ends cleanly.
+  try {
+    draw_frame(state);
+  } catch (const std::exception& e) {
+    ImGui::ErrorCheckEndFrameRecover(nullptr);
+    report_error(state, std::string("The panel failed to draw: ") + e.what());
+  }
 }
 
 }  // namespace perfloop::ui

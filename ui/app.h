@@ -13,22 +13,33 @@
 #include "ui/session_worker.h"
 #include "ui/settings.h"
 #include "ui/sim_worker.h"
+#include "ui/waterfall_layout.h"
 #include "ui/widget_flame.h"
 #include "ui/widget_timeseries.h"
 
 namespace perfloop::ui {
 
-// The Profile step's view of its capture: the flame tree is built once per
-// capture and stream, not every frame.
+// The Profile step's view of its capture: which of the capture's flame trees
+// (built on the session's worker) is shown, and how.
 struct ProfileView {
   std::string stream = "cpu";  // cpu, alloc, offcpu, mutex, trace, bundle
   std::shared_ptr<const ProfileData> built_from;
   std::string built_stream;
-  FlameTree tree;
+  std::shared_ptr<const FlameTree> tree;  // one of built_from's trees; null before the first capture
   bool pinned = false;         // the tree was set from outside (the benchmark's): keep it
   FlameWidgetState flame;
   int trace = 0;               // which slow trace the waterfall shows
-  int picked_span = -1;
+  int picked_span = -1;        // the waterfall row picked, outlined until another trace is shown
+  // The waterfall's rows, laid out once per capture and trace.
+  WaterfallTrace waterfall;
+  std::shared_ptr<const ProfileData> waterfall_from;
+  int waterfall_trace = -1;
+
+  // The tree shown, or an empty one.
+  const FlameTree& shown_tree() const {
+    static const FlameTree kEmpty;
+    return tree ? *tree : kEmpty;
+  }
 };
 
 // The scenario picker's choice before it is played.
@@ -38,6 +49,14 @@ struct PickerState {
   bool scores_loaded = false;  // best scores are read from the save folder once per opening
   std::map<std::string, double> best;  // scenario id -> best total so far
   std::vector<std::string> problems;   // unreadable attempt files
+};
+
+// Keys of the committed answers for the worker's requests, worked out once
+// per change of the answers (PlayState::revision), not every frame.
+struct AnswerKeys {
+  std::uint64_t revision = 0;
+  std::uint64_t answers = 0;  // the whole document: the scorecard's grading
+  std::uint64_t gates = 0;    // the Enforce set: its replay
 };
 
 struct AppState {
@@ -57,20 +76,29 @@ struct AppState {
   RunSnapshot run;             // this frame's copy of what the worker has produced
   SessionWorker session;       // the graded loop: captures, outcomes, grading
   SessionView view;            // this frame's copy of the session's answers
+  AnswerKeys keys;
   ChartSelection selection;
   ProfileView profile;
   ProfileView after_fix;       // Move on's CPU flame graph of the window after the fix
   Settings settings;
   std::string settings_path;
-  std::string error;           // shown in the error panel; the app keeps running
+  // The error panel's messages, oldest first, until dismissed; the app keeps running.
+  std::vector<std::string> errors;
+  std::string seen_run_error, seen_view_error;  // the workers' last errors, already listed
   double now = 0.0;            // UI clock in seconds (for time spent per step)
   bool quit = false;           // Ctrl+Q
 };
+
+// Adds a message to the error panel (once, if it is the newest already).
+void report_error(AppState& state, std::string message);
 
 // Opens a scenario: its run on the worker, a fresh loop, the Observe step.
 void open_scenario(AppState& state, const std::string& id_or_path);
 // Commits the step's draft and moves the panel to the next open step.
 void commit_and_advance(AppState& state, LoopStep step);
+
+// The committed answers' keys, current for this frame.
+const AnswerKeys& answer_keys(AppState& state);
 
 // One frame of the whole app, filling the window.
 void draw_app(AppState& state);
@@ -97,6 +125,9 @@ void section_title(const char* text);
 void hint_line(const AppState& state, LoopStep step);
 // The bottleneck being worked on (null until the session has built the scenario).
 const BottleneckSpec* current_bottleneck(const AppState& state);
+
+// What a flame graph of a Profile stream ("cpu", "alloc", "offcpu", "mutex") counts.
+const char* flame_unit(const std::string& stream);
 
 // A headline ("p50", "p99", "error_rate", "rps", "lcp") read from one window.
 double metric_value(const SeriesPoint& point, const std::string& metric);

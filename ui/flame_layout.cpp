@@ -1,6 +1,7 @@
 #include "ui/flame_layout.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 
 namespace perfloop::ui {
@@ -98,7 +99,13 @@ FlameTree build_flame_tree(const Symbols& symbols, const Profile& profile, std::
   }
   if (baseline && endpoint < baseline->endpoints) fill_baseline(symbols, *baseline, endpoint, measure, b.node_of_stack, b.tree);
   place(b.tree, 0, 0.0);
+  b.tree.id = new_flame_tree_id();
   return std::move(b.tree);
+}
+
+std::uint64_t new_flame_tree_id() {
+  static std::atomic<std::uint64_t> next{1};  // trees may be built on a worker thread
+  return next++;
 }
 
 FlameView full_view(const FlameTree& tree) { return {0.0, tree.total()}; }

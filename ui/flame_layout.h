@@ -32,12 +32,18 @@ struct FlameNode {
 struct FlameTree {
   std::vector<FlameNode> nodes;  // nodes[0] is the root
   int max_depth = 0;
+  // Unique per built tree, so a widget can keep per-tree work between
+  // frames; 0 (a tree assembled by hand) means unknown: nothing is kept.
+  std::uint64_t id = 0;
   double total() const { return nodes.empty() ? 0.0 : nodes[0].total; }
   // This node's share of the whole, 0..1.
   double share(int node) const { return total() > 0 ? nodes[static_cast<std::size_t>(node)].total / total() : 0.0; }
   // Share now minus share in the baseline (diff mode); 0 without a baseline.
   double growth(int node) const;
 };
+
+// A fresh FlameTree::id.
+std::uint64_t new_flame_tree_id();
 
 // One endpoint's profile as a tree; `baseline` (same symbols) fills each
 // node's baseline share for the diff view.

@@ -67,6 +67,7 @@ FlameTree synthetic_flame_tree(int nodes, std::uint64_t seed) {
       return ta != tb ? ta > tb : a < b;
     });
   place(tree, 0, 0.0);
+  tree.id = new_flame_tree_id();
   return tree;
 }
 

@@ -54,6 +54,8 @@ std::string replay_to_step(AppState& state, const GuiOptions& options, LoopStep 
   state.session.wait_idle();
   state.view = state.session.view();
   if (!state.view.build) return state.view.error.empty() ? "the scenario did not build" : state.view.error;
+  state.scenario_id = state.view.scenario_id;
+  set_scenario(state.play, state.scenario_id);
   state.play.bottlenecks = std::max<std::size_t>(1, state.view.build->bottlenecks.size());
   Answers answers;
   if (options.answers == "expert") {
@@ -118,7 +120,7 @@ void measure_bare_frames(GlWindow& window, int frames, LogHistogram& out) {
 double ms(double ns) { return ns / 1e6; }
 
 void print_bench(const GuiOptions& options, const AppState& state, const FrameStats& s, int width, int height) {
-  const std::size_t flame_nodes = state.profile.tree.nodes.size();
+  const std::size_t flame_nodes = state.profile.shown_tree().nodes.size();
   const int e = state.run.endpoint_index(state.play.observe.endpoint);
   const std::size_t points = e >= 0 ? state.run.series[static_cast<std::size_t>(e)].size() : 0;
   if (options.json) {
@@ -165,7 +167,8 @@ int run_gui(const GuiOptions& options) {
   AppState state;
   // Settings first: a broken file is reported in the app, never fatal.
   state.settings_path = options.settings_path.empty() ? default_settings_path() : options.settings_path;
-  state.error = load_settings(state.settings_path, state.settings);
+  const SettingsLoad settings_load = load_settings(state.settings_path, state.settings);
+  if (!settings_load.problem.empty()) report_error(state, settings_load.problem);
   state.save_dir = options.save_dir == "none" ? "" : options.save_dir.empty() ? default_save_dir() : options.save_dir;
   state.seed = options.seed;
   state.catalogue = load_catalogue(catalogue_dir());
@@ -200,9 +203,7 @@ int run_gui(const GuiOptions& options) {
   if (!options.screenshot.empty() || bench) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
   if (!options.control_map.empty()) control_map_enable(options.control_map);
 
-  const std::string settings_problem = state.error;
   open_scenario(state, scenario);
-  if (!settings_problem.empty()) state.error = settings_problem;
   state.picking = picker;
   if (!options.answers.empty()) {
     const std::string problem = replay_to_step(state, options, step);
@@ -231,7 +232,7 @@ int run_gui(const GuiOptions& options) {
       shot = options.shot_dir + "/perfloop-" + std::string(step_name(state.step)) + "-" + std::to_string(++shots) + ".png";
     if (!window.end_frame(shot, error)) {
       if (shoot) return fail(error);
-      state.error = error;  // an F12 that could not write: say so, keep running
+      report_error(state, error);  // an F12 that could not write: say so, keep running
     }
     if (shoot) break;
     if (bench && ready) {
@@ -239,8 +240,9 @@ int run_gui(const GuiOptions& options) {
         measure_bare_frames(window, std::max(30, options.bench_frames / 4), stats.bare);
         // The busiest cases: a flame graph of thousands of frames on Profile,
         // and a fix simulating behind the Fix panel.
-        if (state.step == LoopStep::Profile && state.profile.tree.nodes.size() < static_cast<std::size_t>(options.bench_flame_nodes)) {
-          state.profile.tree = synthetic_flame_tree(options.bench_flame_nodes, options.seed);
+        if (state.step == LoopStep::Profile &&
+            state.profile.shown_tree().nodes.size() < static_cast<std::size_t>(options.bench_flame_nodes)) {
+          state.profile.tree = std::make_shared<const FlameTree>(synthetic_flame_tree(options.bench_flame_nodes, options.seed));
           state.profile.pinned = true;
           state.profile.flame.has_view = false;
         }
@@ -254,10 +256,10 @@ int run_gui(const GuiOptions& options) {
         ++measured;
         continue;  // the first frame after the change is not measured
       }
-      if (options.bench_zoom && state.step == LoopStep::Profile && !state.profile.tree.nodes.empty()) {
+      if (options.bench_zoom && state.step == LoopStep::Profile && !state.profile.shown_tree().nodes.empty()) {
         // In and out around the middle, as a wheel would: every frame draws the frames anew.
         const double factor = (measured / 20) % 2 == 0 ? 0.97 : 1.0 / 0.97;
-        state.profile.flame.view = zoom_at(state.profile.tree, state.profile.flame.view, 0.5, factor);
+        state.profile.flame.view = zoom_at(state.profile.shown_tree(), state.profile.flame.view, 0.5, factor);
         state.profile.flame.has_view = true;
       }
       const std::int64_t ns = ns_since(frame_start);
@@ -270,8 +272,9 @@ int run_gui(const GuiOptions& options) {
   }
   state.session.wait_idle();
   if (bench) print_bench(options, state, stats, width, height);
-  // Remember the window and the scenario, unless this was a scripted run.
-  if (!waits) {
+  // Remember the window and the scenario, unless this was a scripted run or
+  // the file there is one this perfloop could not read (it stays as it was).
+  if (!waits && !settings_load.keep_file) {
     window.size(state.settings.width, state.settings.height);
     try {
       save_settings(state.settings_path, state.settings);

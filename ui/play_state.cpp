@@ -4,8 +4,18 @@
 
 namespace perfloop::ui {
 
+namespace {
+
+std::uint64_t next_revision() {
+  static std::uint64_t counter = 0;  // the UI thread's alone
+  return ++counter;
+}
+
+}  // namespace
+
 void start_play(PlayState& play, const std::string& scenario, std::size_t bottlenecks) {
   play = PlayState{};
+  play.revision = next_revision();
   play.answers.scenario = scenario;
   play.bottlenecks = std::max<std::size_t>(1, bottlenecks);
 }
@@ -42,6 +52,7 @@ LoopStep commit_step(PlayState& play, LoopStep step, double seconds) {
   if (play.finished || !step_open(play, step)) return play.reached;
   if (play.answers.bottlenecks.size() <= play.bottleneck) play.answers.bottlenecks.resize(play.bottleneck + 1);
   BottleneckAnswers& b = play.answers.bottlenecks[play.bottleneck];
+  play.revision = next_revision();
   auto stamp = [seconds](auto answer) {
     if (seconds >= 0) answer.seconds = seconds;  // a replayed answer keeps its own
     return answer;
@@ -80,6 +91,14 @@ LoopStep commit_step(PlayState& play, LoopStep step, double seconds) {
   }
   play.reached = steps[position(steps, step) + 1];
   return play.reached;
+}
+
+void answers_changed(PlayState& play) { play.revision = next_revision(); }
+
+void set_scenario(PlayState& play, const std::string& id) {
+  if (play.answers.scenario == id) return;
+  play.answers.scenario = id;
+  play.revision = next_revision();
 }
 
 std::vector<std::string> fixes_before(const PlayState& play) {

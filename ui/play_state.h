@@ -3,6 +3,7 @@
 // time, so the app and the CLI can never grade differently.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct PlayState {
   EnforceAnswer enforce;
   MoveOnAnswer move_on;
   double step_opened_at = 0.0;  // UI clock when the current step opened, for `seconds`
+  // Changes whenever `answers` does, and never repeats across plays, so what
+  // is derived from the answers (their grading key) is worked out once per change.
+  std::uint64_t revision = 0;
 };
 
 void start_play(PlayState& play, const std::string& scenario, std::size_t bottlenecks);
@@ -41,6 +45,12 @@ bool step_open(const PlayState& play, LoopStep step);
 // bottleneck after Move on, or the scorecard after the last). Returns the
 // step now current.
 LoopStep commit_step(PlayState& play, LoopStep step, double seconds);
+
+// Call after changing play.answers in place (a panel correcting a committed answer).
+void answers_changed(PlayState& play);
+
+// The answers are for scenario `id` (known once the scenario has loaded).
+void set_scenario(PlayState& play, const std::string& id);
 
 // The fixes that landed before the current bottleneck, in order.
 std::vector<std::string> fixes_before(const PlayState& play);

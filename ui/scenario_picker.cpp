@@ -115,6 +115,8 @@ void draw_details(AppState& state, const CatalogueEntry& e) {
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted),
                      "Defaults reproduce the incident as written; change them to see how it scales.");
   if (ImGui::Button("Reset to defaults")) p.params.clear();
+  mark_control("picker.reset");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Put every slider back to the scenario's own value");
   for (const ParamSpec& spec : e.params) draw_param(p, spec);
 }
 
@@ -128,7 +130,7 @@ void draw_scenario_picker(AppState& state) {
   ImGui::SameLine(0, 24);
   if (ImGui::Button("Back to the current attempt")) state.picking = false;
   mark_control("picker.back");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Esc does the same");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Close the picker and carry on where you were (Esc)");
   for (const auto& problem : state.catalogue.problems)
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kSlo), "Broken scenario: %s", problem.message.c_str());
   for (const auto& problem : p.problems)

@@ -18,7 +18,8 @@ struct SessionWorker::State {
 
 std::uint64_t json_key(const nlohmann::json& value) {
   std::uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : value.dump()) {
+  // Replacing invalid UTF-8 (a gate or frame name from a scenario) rather than throwing.
+  for (unsigned char c : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
     hash ^= c;
     hash *= 1099511628211ull;
   }
@@ -73,6 +74,15 @@ ProfileData capture_window(const Simulation& sim, const ProfileRequest& request)
   return data;
 }
 
+void build_trees(ProfileData& data) {
+  const std::size_t endpoint = static_cast<std::size_t>(std::max(0, data.endpoint));
+  for (FlameMeasure m : {FlameMeasure::CpuSamples, FlameMeasure::AllocBytes, FlameMeasure::OffCpuNs, FlameMeasure::MutexNs})
+    data.trees[static_cast<std::size_t>(m)] = std::make_shared<const FlameTree>(
+        build_flame_tree(data.symbols, data.profile, endpoint, m, data.has_baseline ? &data.baseline : nullptr));
+}
+
+constexpr std::size_t kRecentCaptures = 3;
+
 }  // namespace
 
 SessionWorker::SessionWorker() : state_(std::make_unique<State>()) { thread_ = std::thread(&SessionWorker::loop, this); }
@@ -90,14 +100,14 @@ SessionWorker::~SessionWorker() {
 void SessionWorker::post(std::string what, std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    jobs_.emplace_back(std::move(what), std::move(job));
+    jobs_.push_back(Job{std::move(what), generation_, std::move(job)});
   }
   wake_.notify_all();
 }
 
 void SessionWorker::loop() {
   for (;;) {
-    std::pair<std::string, std::function<void()>> job;
+    Job job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       view_.busy.clear();
@@ -106,13 +116,14 @@ void SessionWorker::loop() {
       if (stop_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
-      view_.busy = job.first;
+      view_.busy = job.what;
+      running_generation_ = job.generation;
     }
     try {
-      job.second();
+      job.run();
     } catch (const std::exception& e) {
       std::lock_guard<std::mutex> lock(mutex_);
-      view_.error = e.what();
+      if (current()) view_.error = e.what();
     }
   }
 }
@@ -121,8 +132,14 @@ void SessionWorker::open(const std::string& scenario_path, std::uint64_t seed, c
   {
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.clear();
+    ++generation_;
+    const bool running = !view_.busy.empty();  // idle() must still see the old job until it ends
     view_ = SessionView{};
+    if (running) view_.busy = "finishing the last scenario's work";
     profile_pending_ = outcome_pending_ = false;
+    pending_profile_ = ProfileRequest{};
+    recent_profiles_.clear();
+    pending_outcome_.clear();
     pending_grade_ = pending_replay_ = 0;
   }
   post("simulating the incident", [this, scenario_path, seed, params] {
@@ -133,6 +150,8 @@ void SessionWorker::open(const std::string& scenario_path, std::uint64_t seed, c
     std::vector<double> times;
     for (std::size_t k = 0; k < build->bottlenecks.size(); ++k) times.push_back(state_->session->fix_time_s(k));
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!current()) return;
+    view_.scenario_id = state_->script->id();
     view_.build = std::move(build);
     view_.fix_times_s = std::move(times);
     view_.ready = true;
@@ -143,6 +162,13 @@ void SessionWorker::request_profile(const ProfileRequest& request) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if ((profile_pending_ && pending_profile_ == request) || (view_.profile && view_.profile->request == request)) return;
+    for (const auto& recent : recent_profiles_)
+      if (recent->request == request) {
+        view_.profile = recent;
+        profile_pending_ = false;  // a capture still queued for another window is no longer wanted
+        pending_profile_ = request;
+        return;
+      }
     profile_pending_ = true;
     pending_profile_ = request;
   }
@@ -152,8 +178,13 @@ void SessionWorker::request_profile(const ProfileRequest& request) {
       if (!(pending_profile_ == request)) return;  // a newer window was asked for since
     }
     if (!state_->session) return;
-    auto data = std::make_shared<const ProfileData>(capture_window(state_->session->runs().run(request.fixes), request));
+    auto captured = std::make_shared<ProfileData>(capture_window(state_->session->runs().run(request.fixes), request));
+    build_trees(*captured);
+    std::shared_ptr<const ProfileData> data = std::move(captured);
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!current()) return;
+    recent_profiles_.insert(recent_profiles_.begin(), data);
+    if (recent_profiles_.size() > kRecentCaptures) recent_profiles_.pop_back();
     view_.profile = std::move(data);
     if (pending_profile_ == request) profile_pending_ = false;
   });
@@ -173,6 +204,7 @@ void SessionWorker::request_outcome(const std::vector<std::string>& fixes) {
     data->outcome = state_->session->outcome(fixes);
     data->fix_time_s = state_->session->fix_time_s(fixes.size() - 1);
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!current()) return;
     view_.outcome = std::move(data);
     if (pending_outcome_ == fixes) outcome_pending_ = false;
   });
@@ -190,6 +222,7 @@ void SessionWorker::request_replay(const std::vector<GateChoice>& gates, std::ui
     data->key = key;
     data->report = state_->session->replay().evaluate(gates, true);
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!current()) return;
     view_.replay = std::move(data);
   });
 }
@@ -213,6 +246,7 @@ void SessionWorker::request_grade(const Answers& answers, std::uint64_t key, con
       }
     }
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!current()) return;
     view_.grade = std::move(data);
     if (!view_.grade->save_error.empty()) view_.error = "Could not save the attempt: " + view_.grade->save_error;
   });
@@ -223,6 +257,7 @@ void SessionWorker::request_expert(const std::string& scenario_id) {
     if (!state_->session) return;
     auto answers = std::make_shared<const Answers>(expert_answers(*state_->session, scenario_id));
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!current()) return;
     view_.expert = std::move(answers);
   });
 }

@@ -6,6 +6,7 @@
 // pending or already answered costs nothing.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -21,6 +22,7 @@
 #include "sim/model.h"
 #include "sim/signals.h"
 #include "sim/symbols.h"
+#include "ui/flame_layout.h"
 
 namespace perfloop::ui {
 
@@ -44,6 +46,10 @@ struct ProfileData {
   std::vector<double> span_baseline_ms;    // mean per local span index over the baseline window's traces
   // The client bundle of the endpoint's route, where it has one.
   ClientSpec client;
+  // The endpoint's flame graph per FlameMeasure (with the baseline for the
+  // diff), built here on the worker: a real profile's tree takes longer than a frame.
+  std::array<std::shared_ptr<const FlameTree>, 4> trees;
+  const FlameTree& tree(FlameMeasure measure) const { return *trees[static_cast<std::size_t>(measure)]; }
 };
 
 struct OutcomeData {
@@ -68,6 +74,7 @@ struct SessionView {
   bool ready = false;          // the session exists (its base run is done)
   std::string busy;            // what the worker is doing now; empty: idle
   std::string error;           // the last failure (a broken scenario, a failed save)
+  std::string scenario_id;      // the script's own id (a scenario opened by path has no other)
   std::shared_ptr<const ScenarioBuild> build;
   std::shared_ptr<const ProfileData> profile;
   std::shared_ptr<const OutcomeData> outcome;
@@ -104,14 +111,27 @@ class SessionWorker {
 
  private:
   struct State;
+  struct Job {
+    std::string what;
+    std::uint64_t generation = 0;  // the open() it belongs to
+    std::function<void()> run;
+  };
   void loop();
   void post(std::string what, std::function<void()> job);
+  // Under the lock: the running job still belongs to the scenario open now.
+  // A job that was running when open() came must not publish into the new view.
+  bool current() const { return running_generation_ == generation_; }
 
   std::unique_ptr<State> state_;
   mutable std::mutex mutex_;
   mutable std::condition_variable wake_, idle_;
-  std::deque<std::pair<std::string, std::function<void()>>> jobs_;
+  std::deque<Job> jobs_;
+  std::uint64_t generation_ = 0;          // bumped by open()
+  std::uint64_t running_generation_ = 0;  // the running job's
   SessionView view_;
+  // The last few captures: Profile and Move on each show their own window,
+  // and going back and forth between them should not capture again.
+  std::vector<std::shared_ptr<const ProfileData>> recent_profiles_;
   ProfileRequest pending_profile_;
   bool profile_pending_ = false;
   std::vector<std::string> pending_outcome_;

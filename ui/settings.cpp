@@ -18,20 +18,24 @@ std::string default_settings_path() {
   return "perfloop-settings.json";
 }
 
-std::string load_settings(const std::string& path, Settings& settings) {
+SettingsLoad load_settings(const std::string& path, Settings& settings) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) && !ec) return {};
   std::ifstream in(path);
-  if (!in) return "";
+  if (!in) return {path + ": cannot be read; using the defaults, and the file is left as it is", true};
   std::stringstream text;
   text << in.rdbuf();
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::parse_error& e) {
-    return path + ": not JSON (" + e.what() + "); using the defaults, the file is left as it is";
+    return {path + ": not JSON (" + e.what() + "); using the defaults, and the file is left as it is", true};
   }
-  if (!doc.is_object()) return path + ": expected an object; using the defaults";
+  if (!doc.is_object()) return {path + ": expected an object; using the defaults, and the file is left as it is", true};
   if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<int>() > kSettingsVersion)
-    return path + ": version: expected 1 or lower; using the defaults";
+    return {path + ": version: expected an integer up to " + std::to_string(kSettingsVersion) +
+                " (a newer perfloop wrote it?); using the defaults, and the file is left as it is",
+            true};
   std::string problem;
   auto note = [&](const char* field, const char* expected) {
     if (problem.empty()) problem = path + ": " + field + ": expected " + expected + "; that setting keeps its default";
@@ -61,7 +65,7 @@ std::string load_settings(const std::string& path, Settings& settings) {
     if (doc["show_hints"].is_boolean()) settings.show_hints = doc["show_hints"].get<bool>();
     else note("show_hints", "true or false");
   }
-  return problem;
+  return {problem, false};
 }
 
 void save_settings(const std::string& path, const Settings& settings) {

@@ -19,9 +19,16 @@ struct Settings {
 // $XDG_CONFIG_HOME/perfloop/settings.json, or ~/.config/perfloop/settings.json.
 std::string default_settings_path();
 
-// A missing file is not a problem (first start). Returns "" or a one-line
-// problem naming the file and the field, for the error panel.
-std::string load_settings(const std::string& path, Settings& settings);
+struct SettingsLoad {
+  std::string problem;     // "" or one line naming the file and the field, for the error panel
+  // The file is there but could not be used as a whole (unreadable, not
+  // JSON, from a newer perfloop): it is not ours to overwrite at exit.
+  bool keep_file = false;
+};
+
+// A missing file is not a problem (first start). A bad value keeps its
+// default and is named; the file is then rewritten with the good values.
+SettingsLoad load_settings(const std::string& path, Settings& settings);
 // Throws std::runtime_error naming the path when it cannot be written.
 void save_settings(const std::string& path, const Settings& settings);
 

@@ -57,13 +57,15 @@ void draw_classify_step(AppState& state) {
   section_title("Hot spot");
   ImGui::Text("Picked at Profile: %s", profile && !profile->hot_frame.empty() ? profile->hot_frame.c_str() : "(none)");
   ProfileView& view = state.profile;
-  if (profile && !view.tree.nodes.empty() && view.built_stream != "trace" && view.built_stream != "bundle") {
+  const FlameTree& tree = view.shown_tree();
+  if (profile && !tree.nodes.empty() && view.built_stream != "trace" && view.built_stream != "bundle") {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Click a frame to pick another hot spot.");
     const float height = std::max(160.0f, ImGui::GetContentRegionAvail().y - ImGui::GetFrameHeightWithSpacing() * 3.0f);
-    if (draw_flame_graph("classify_flame", view.tree, view.flame, view.built_stream == "alloc" ? "bytes" : "samples", height) &&
+    if (draw_flame_graph("classify_flame", tree, view.flame, flame_unit(view.built_stream), height) &&
         view.flame.picked >= 0) {
-      profile->hot_frame = view.tree.nodes[static_cast<std::size_t>(view.flame.picked)].name;
+      profile->hot_frame = tree.nodes[static_cast<std::size_t>(view.flame.picked)].name;
       state.play.profile.hot_frame = profile->hot_frame;
+      answers_changed(state.play);
     }
     mark_control("classify.flame");
   }

@@ -25,12 +25,6 @@ GateChoice* chosen(EnforceAnswer& a, const std::string& id) {
   return nullptr;
 }
 
-std::uint64_t gates_key(const EnforceAnswer& a) {
-  nlohmann::json doc = nlohmann::json::array();
-  for (const GateChoice& g : a.gates) doc.push_back({g.id, g.threshold ? *g.threshold : -1.0});
-  return json_key(doc);
-}
-
 const char* kind_label(const std::string& kind) {
   if (kind == "alert") return "alert (after deploy)";
   if (kind == "runbook") return "runbook entry";
@@ -209,7 +203,7 @@ void draw_drift_chart(const EnforceReport& report, const char* unit) {
 
 void draw_replay(AppState& state) {
   const EnforceAnswer& committed = *state.play.answers.enforce;
-  const std::uint64_t key = gates_key(committed);
+  const std::uint64_t key = answer_keys(state).gates;
   state.session.request_replay(committed.gates, key);
   section_title("The next months, replayed against your set");
   const auto& replay = state.view.replay;
@@ -234,6 +228,7 @@ void draw_replay(AppState& state) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kWarn), "Never tripped (cost without benefit): %s", idle.c_str());
   }
   draw_replay_timeline(r);
+  mark_control("enforce.replay");
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY;
   const float height = std::min(7.0f, static_cast<float>(r.changes.size()) + 1.5f) * ImGui::GetTextLineHeightWithSpacing();
   if (ImGui::BeginTable("changes", 3, flags, ImVec2(0, height))) {
@@ -287,6 +282,7 @@ void draw_enforce_step(AppState& state) {
   if (!state.play.finished && state.play.reached == LoopStep::MoveOn) {
     if (ImGui::Button("Next: Move on")) state.step = LoopStep::MoveOn;
     mark_control("enforce.next");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open Move on: look at the profile after the fix (key 8)");
   }
 }
 

@@ -60,15 +60,15 @@ void draw_after_fix_profile(AppState& state) {
   }
   ProfileView& view = state.after_fix;
   if (view.built_from != data) {
-    view.tree = build_flame_tree(data->symbols, data->profile, static_cast<std::size_t>(std::max(0, data->endpoint)),
-                                 FlameMeasure::CpuSamples);
+    view.tree = data->trees[static_cast<std::size_t>(FlameMeasure::CpuSamples)];
     view.built_from = data;
     view.flame.has_view = false;
     view.flame.picked = -1;
   }
   const float height = std::max(160.0f, ImGui::GetContentRegionAvail().y - ImGui::GetFrameHeightWithSpacing() * 6.0f);
-  if (draw_flame_graph("after_flame", view.tree, view.flame, "samples", height) && view.flame.picked >= 0)
-    state.play.move_on.next_frame = view.tree.nodes[static_cast<std::size_t>(view.flame.picked)].name;
+  const FlameTree& tree = view.shown_tree();
+  if (draw_flame_graph("after_flame", tree, view.flame, "samples", height) && view.flame.picked >= 0)
+    state.play.move_on.next_frame = tree.nodes[static_cast<std::size_t>(view.flame.picked)].name;
   mark_control("move_on.flame");
 }
 
@@ -184,9 +184,10 @@ void draw_predictions(const PlayResult& r) {
 
 void draw_scorecard(AppState& state) {
   const Answers& answers = state.play.answers;
-  const std::uint64_t key = json_key(answers_to_json(answers));
+  const std::uint64_t key = answer_keys(state).answers;
   state.session.request_grade(answers, key, state.save_dir);
-  const auto& grade = state.view.grade;
+  // A copy: "Play again" below replaces state.view, and the scorecard is still drawn from this grade.
+  const std::shared_ptr<const GradeData> grade = state.view.grade;
   if (!grade || grade->answers_key != key) {
     ImGui::Text("Scorecard");
     muted("Grading your answers against the simulation...");
@@ -205,11 +206,17 @@ void draw_scorecard(AppState& state) {
   if (!grade->saved_path.empty()) muted(("saved to " + grade->saved_path).c_str());
   else if (!grade->save_error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kSlo), "not saved");
   ImGui::SameLine(0, 24);
-  if (ImGui::Button("Play again")) open_scenario(state, state.scenario_id);
+  const bool again = ImGui::Button("Play again");
   mark_control("scorecard.again");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start this scenario over from Observe (this score stays saved)");
   ImGui::SameLine();
   if (ImGui::Button("Other scenarios")) state.picking = true;
   mark_control("scorecard.scenarios");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open the scenario picker");
+  if (again) {
+    open_scenario(state, state.scenario_id);
+    return;
+  }
 
   ImGui::BeginChild("scorecard", ImVec2(0, 0), false);
   section_title("Step by step");

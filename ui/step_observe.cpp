@@ -14,8 +14,10 @@ namespace perfloop::ui {
 
 namespace {
 
-ChartLine line_of(const std::vector<SeriesPoint>& series, const char* name, unsigned colour, double SeriesPoint::*field) {
-  ChartLine line{name, colour, {}, {}};
+// `version` names the run snapshot and endpoint the series comes from.
+ChartLine line_of(const std::vector<SeriesPoint>& series, const char* name, unsigned colour, double SeriesPoint::*field,
+                  std::uint64_t version) {
+  ChartLine line{name, colour, {}, {}, version};
   line.t_s.reserve(series.size());
   line.values.reserve(series.size());
   for (const auto& p : series) {
@@ -61,7 +63,10 @@ void draw_answer(AppState& state) {
   mark_control("observe.client");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Seen first in what real users' browsers report");
   a.side = side ? "client" : "server";
-  commit_button(state, LoopStep::Observe, "Done: go to Profile", a.endpoint.empty() ? "Pick an endpoint first" : nullptr);
+  commit_button(state, LoopStep::Observe, "Done: go to Profile",
+                a.endpoint.empty()  ? "Pick an endpoint first"
+                : !state.view.ready ? "Wait for the incident to finish simulating"
+                                    : nullptr);
 }
 
 }  // namespace
@@ -105,6 +110,7 @@ void draw_observe_step(AppState& state) {
   const int e = run.endpoint_index(answer.endpoint);
   static const std::vector<SeriesPoint> kNone;
   const std::vector<SeriesPoint>& series = e >= 0 ? run.series[static_cast<std::size_t>(e)] : kNone;
+  const std::uint64_t version = series_version(run, e);
   const bool on_slo = answer.endpoint == run.slo_endpoint && run.slo_ms > 0;
   ChartSpec latency{answer.endpoint + " latency", "ms", run.duration_s, on_slo ? run.slo_ms : 0.0, "", 230.0f};
   if (on_slo) {
@@ -114,24 +120,32 @@ void draw_observe_step(AppState& state) {
   }
   const bool was_dragging = state.selection.dragging;
   draw_timeseries("latency", latency,
-                  {line_of(series, "p50", colour::kP50, &SeriesPoint::p50_ms), line_of(series, "p99", colour::kP99, &SeriesPoint::p99_ms)},
+                  {line_of(series, "p50", colour::kP50, &SeriesPoint::p50_ms, version), line_of(series, "p99", colour::kP99, &SeriesPoint::p99_ms, version)},
                   run.events, state.selection);
   const float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
   ImGui::BeginChild("rps", ImVec2(half, 180.0f), false, ImGuiWindowFlags_NoScrollbar);
   draw_timeseries("rps", {answer.endpoint + " throughput", "req/s", run.duration_s, 0.0, "", 150.0f},
-                  {line_of(series, "requests", colour::kP50, &SeriesPoint::rps)}, run.events, state.selection);
+                  {line_of(series, "requests", colour::kP50, &SeriesPoint::rps, version)}, run.events, state.selection);
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("errors", ImVec2(half, 180.0f), false, ImGuiWindowFlags_NoScrollbar);
   draw_timeseries("errors", {answer.endpoint + " errors", "%", run.duration_s, 0.0, "", 150.0f},
-                  {line_of(series, "errors", colour::kSlo, &SeriesPoint::error_pct)}, run.events, state.selection);
+                  {line_of(series, "errors", colour::kSlo, &SeriesPoint::error_pct, version)}, run.events, state.selection);
   ImGui::EndChild();
   // Real users' view, where the endpoint serves a page.
   bool has_rum = false;
   for (const auto& p : series) has_rum = has_rum || p.lcp_p75_ms > 0;
-  if (has_rum)
-    draw_timeseries("lcp", {answer.endpoint + " page load, RUM LCP p75", "ms", run.duration_s, 2500.0, "good LCP: 2500 ms", 170.0f},
-                    {line_of(series, "LCP p75", colour::kP50, &SeriesPoint::lcp_p75_ms)}, run.events, state.selection);
+  if (has_rum) {
+    ImGui::BeginChild("lcp", ImVec2(half, 190.0f), false, ImGuiWindowFlags_NoScrollbar);
+    draw_timeseries("lcp", {answer.endpoint + " page load, RUM LCP p75", "ms", run.duration_s, 2500.0, "good LCP: 2500 ms", 160.0f},
+                    {line_of(series, "LCP p75", colour::kP50, &SeriesPoint::lcp_p75_ms, version)}, run.events, state.selection);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("inp", ImVec2(half, 190.0f), false, ImGuiWindowFlags_NoScrollbar);
+    draw_timeseries("inp", {answer.endpoint + " interactions, RUM INP p75", "ms", run.duration_s, 200.0, "good INP: 200 ms", 160.0f},
+                    {line_of(series, "INP p75", colour::kP99, &SeriesPoint::inp_p75_ms, version)}, run.events, state.selection);
+    ImGui::EndChild();
+  }
   // A finished drag marks the onset (its start) and the window Profile opens on.
   if (was_dragging && !state.selection.dragging && state.selection.has_range) {
     answer.onset_s = state.selection.range.from_s;

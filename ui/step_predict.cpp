@@ -32,8 +32,7 @@ double window_headline(const AppState& state, const std::string& metric) {
   int n = 0;
   for (const SeriesPoint& p : series) {
     if (p.t_s <= window.from_s || p.t_s > window.to_s) continue;
-    sum += metric == "p50" ? p.p50_ms : metric == "error_rate" ? p.error_pct : metric == "rps" ? p.rps
-         : metric == "lcp" ? p.lcp_p75_ms : p.p99_ms;
+    sum += metric_value(p, metric);
     ++n;
   }
   return n ? sum / n : 0.0;
@@ -41,7 +40,7 @@ double window_headline(const AppState& state, const std::string& metric) {
 
 // The picked frame's share of the capture, to start the calculator from.
 double picked_share_pct(const AppState& state) {
-  const FlameTree& tree = state.profile.tree;
+  const FlameTree& tree = state.profile.shown_tree();
   const std::string& frame = state.play.profile.hot_frame;
   if (tree.nodes.empty() || frame.empty()) return 0.0;
   // A frame may sit on several paths: add up its outermost appearances.
@@ -103,6 +102,7 @@ void draw_predict_step(AppState& state) {
   ImGui::SetNextItemWidth(160);
   if (ImGui::Button("Use the calculator's figure")) a.headline = std::round(predicted * 10.0) / 10.0;
   mark_control("predict.use_calculator");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Copy the calculator's predicted headline (%.1f %s) into your prediction", predicted, unit);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(140);
   char label[64];
@@ -126,9 +126,11 @@ void draw_predict_step(AppState& state) {
   int go = a.go ? 1 : 0;
   ImGui::RadioButton("Go: it brings the headline within target", &go, 1);
   mark_control("predict.go");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("You expect the fix alone to meet the target: ship it");
   ImGui::SameLine();
   ImGui::RadioButton("No-go: not enough, look further", &go, 0);
   mark_control("predict.nogo");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("You expect the fix to fall short of the target: it needs more than this");
   a.go = go == 1;
   commit_button(state, LoopStep::Predict, "Done: go to Fix",
                 a.headline <= 0 ? "Enter the predicted headline (or use the calculator's)" : nullptr);

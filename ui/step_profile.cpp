@@ -41,12 +41,6 @@ FlameMeasure measure_of(const std::string& view) {
   return FlameMeasure::CpuSamples;
 }
 
-const char* unit_of(const std::string& view) {
-  if (view == "alloc") return "bytes";
-  if (view == "offcpu" || view == "mutex") return "ns waiting";
-  return "samples";
-}
-
 double onset_of(const AppState& state) {
   const auto& b = state.play.answers.bottlenecks;
   if (state.play.bottleneck < b.size() && b[state.play.bottleneck].observe) return b[state.play.bottleneck].observe->onset_s;
@@ -65,34 +59,37 @@ void ensure_window(AppState& state) {
 void draw_flame_stream(AppState& state, const std::shared_ptr<const ProfileData>& capture) {
   ProfileView& view = state.profile;
   const ProfileData& data = *capture;
-  // Built once per capture and stream: a tree of a real profile takes longer than a frame.
+  // The worker built the capture's trees; a new capture or stream only swaps which one is shown.
   if (!view.pinned && (view.built_from != capture || view.built_stream != view.stream)) {
     view.built_from = capture;
-    view.tree = build_flame_tree(data.symbols, data.profile, static_cast<std::size_t>(std::max(0, data.endpoint)),
-                                 measure_of(view.stream), data.has_baseline ? &data.baseline : nullptr);
+    view.tree = data.trees[static_cast<std::size_t>(measure_of(view.stream))];
     view.built_stream = view.stream;
     view.flame.has_view = false;
     view.flame.picked = -1;
     // The frame already named (typed, or picked before) is outlined in the
     // new tree, where it is widest (it may sit on several paths).
-    for (std::size_t i = 1; i < view.tree.nodes.size() && !state.play.profile.hot_frame.empty(); ++i)
-      if (view.tree.nodes[i].name == state.play.profile.hot_frame &&
-          (view.flame.picked < 0 || view.tree.nodes[i].total > view.tree.nodes[static_cast<std::size_t>(view.flame.picked)].total))
+    const FlameTree& tree = view.shown_tree();
+    for (std::size_t i = 1; i < tree.nodes.size() && !state.play.profile.hot_frame.empty(); ++i)
+      if (tree.nodes[i].name == state.play.profile.hot_frame &&
+          (view.flame.picked < 0 || tree.nodes[i].total > tree.nodes[static_cast<std::size_t>(view.flame.picked)].total))
         view.flame.picked = static_cast<int>(i);
   }
+  const FlameTree& tree = view.shown_tree();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted),
                      "click a frame to zoom and pick it, wheel to zoom, drag to pan, Ctrl+F to search, Esc to zoom out");
   const float height = std::max(220.0f, ImGui::GetContentRegionAvail().y - ImGui::GetFrameHeightWithSpacing() * 5.0f);
-  if (draw_flame_graph("flame", view.tree, view.flame, unit_of(view.stream), height) && view.flame.picked >= 0)
-    state.play.profile.hot_frame = view.tree.nodes[static_cast<std::size_t>(view.flame.picked)].name;
+  if (draw_flame_graph("flame", tree, view.flame, flame_unit(view.stream), height) && view.flame.picked >= 0)
+    state.play.profile.hot_frame = tree.nodes[static_cast<std::size_t>(view.flame.picked)].name;
   mark_control("profile.flame");
 }
 
-void draw_trace_stream(AppState& state, const ProfileData& data) {
+void draw_trace_stream(AppState& state, const std::shared_ptr<const ProfileData>& capture) {
   ProfileView& view = state.profile;
+  const ProfileData& data = *capture;
   if (data.slow_traces.empty() || data.endpoint < 0) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "No sampled traces of %s in this window.",
                        data.request.endpoint.c_str());
+    mark_control("profile.no_traces");
     return;
   }
   view.trace = std::clamp(view.trace, 0, static_cast<int>(data.slow_traces.size()) - 1);
@@ -114,12 +111,23 @@ void draw_trace_stream(AppState& state, const ProfileData& data) {
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted),
                      "ghost bars: each span's mean before the onset; accent: the critical path");
-  const auto& spans = data.symbols.endpoints()[static_cast<std::size_t>(data.endpoint)].spans;
-  const WaterfallTrace trace =
-      build_waterfall(data.slow_traces[static_cast<std::size_t>(view.trace)], spans, data.span_baseline_ms);
-  int picked = -1;
-  if (draw_waterfall("waterfall", trace, &picked) && picked >= 0 && picked < static_cast<int>(trace.rows.size()))
-    state.play.profile.hot_frame = trace.rows[static_cast<std::size_t>(picked)].name;
+  if (view.waterfall_from != capture || view.waterfall_trace != view.trace) {
+    const auto& spans = data.symbols.endpoints()[static_cast<std::size_t>(data.endpoint)].spans;
+    view.waterfall = build_waterfall(data.slow_traces[static_cast<std::size_t>(view.trace)], spans, data.span_baseline_ms);
+    view.waterfall_from = capture;
+    view.waterfall_trace = view.trace;
+    view.picked_span = -1;
+    // The span already named stays outlined on the trace now shown.
+    for (std::size_t i = 0; i < view.waterfall.rows.size(); ++i)
+      if (view.waterfall.rows[i].name == state.play.profile.hot_frame) {
+        view.picked_span = static_cast<int>(i);
+        break;
+      }
+  }
+  const WaterfallTrace& trace = view.waterfall;
+  if (draw_waterfall("waterfall", trace, &view.picked_span) && view.picked_span >= 0 &&
+      view.picked_span < static_cast<int>(trace.rows.size()))
+    state.play.profile.hot_frame = trace.rows[static_cast<std::size_t>(view.picked_span)].name;
   mark_control("profile.waterfall");
 }
 
@@ -142,6 +150,7 @@ void draw_bundle_stream(const ProfileData& data) {
   if (!c.enabled || c.bundle_kb <= 0) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted),
                        "%s serves no page: it has no client bundle.", data.request.endpoint.c_str());
+    mark_control("profile.no_bundle");
     return;
   }
   // Median-user figures from the model's parameters: the spread across users
@@ -149,6 +158,7 @@ void draw_bundle_stream(const ProfileData& data) {
   const double download_ms = c.bundle_kb * 8.0 / c.bandwidth_mbps;
   const double parse_ms = c.bundle_kb * c.parse_compile_ms_per_kb;
   ImGui::Text("Route %s: %.0f KB of JavaScript in the middle of the window", c.route.c_str(), c.bundle_kb);
+  mark_control("profile.bundle");
   section_title("Cost for a typical user (ms)");
   const double largest = std::max({c.ttfb_ms, download_ms, parse_ms, c.execute_ms});
   bar_row("document first byte", c.ttfb_ms, largest, "ms", colour::kMuted);
@@ -187,6 +197,12 @@ void draw_bundle_stream(const ProfileData& data) {
 }
 
 }  // namespace
+
+const char* flame_unit(const std::string& stream) {
+  if (stream == "alloc") return "bytes";
+  if (stream == "offcpu" || stream == "mutex") return "ns waiting";
+  return "samples";
+}
 
 void draw_profile_step(AppState& state) {
   ProfileAnswer& answer = state.play.profile;
@@ -249,7 +265,7 @@ void draw_profile_step(AppState& state) {
   const float answer_height = ImGui::GetFrameHeightWithSpacing() * 3.2f;
   ImGui::BeginChild("stream", ImVec2(0, -answer_height), false);
   if (data) {
-    if (view.stream == "trace") draw_trace_stream(state, *data);
+    if (view.stream == "trace") draw_trace_stream(state, data);
     else if (view.stream == "bundle") draw_bundle_stream(*data);
     else draw_flame_stream(state, data);
   }

@@ -71,6 +71,12 @@ void draw_verify_step(AppState& state) {
     return;
   }
   state.session.request_outcome(fixes);
+  // The chart shows the dashboards' run: make it the committed fix's, even
+  // if another fix was tried at Fix since (the tables are the committed one's).
+  if (state.run.version != 0 && state.run.fixes != fixes) {
+    state.worker.start(state.scenario_path, state.seed, fixes, state.params);
+    state.worker.refresh(state.run);
+  }
   const auto& outcome_data = state.view.outcome;
   if (!outcome_data || outcome_data->fixes != fixes) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Simulating before and after the fix...");
@@ -93,9 +99,12 @@ void draw_verify_step(AppState& state) {
   ImGui::PushFont(mono_font());
   ImGui::Text("%-28s %9.1f %s", (what + " before the fix").c_str(), o.headline_before, measured_unit);
   ImGui::Text("%-28s %9.1f %s", (what + " after the fix").c_str(), o.headline_after, measured_unit);
-  if (predicted && predicted->headline > 0)
+  if (predicted && predicted->headline > 0 && metric == measured)
     ImGui::Text("%-28s %9.1f %s (%+.0f%% off)", "your prediction", predicted->headline, measured_unit,
                 o.headline_after > 0 ? 100.0 * (predicted->headline - o.headline_after) / o.headline_after : 0.0);
+  else if (predicted && predicted->headline > 0)  // predicted on another metric: not comparable
+    ImGui::Text("%-28s %9.1f %s (%s, not %s)", "your prediction", predicted->headline, unit.c_str(), metric.c_str(),
+                measured.c_str());
   ImGui::PopFont();
   std::vector<ChartLine> extra;
   if (predicted && predicted->headline > 0 && metric == measured) {

@@ -169,11 +169,15 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
     state.focus_search = true;
   }
   if (keys_for_us && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
+    const FlameView whole = full_view(tree);
+    const bool zoomed = state.view.from > whole.from || state.view.to < whole.to;
     if (state.search_open) {
       state.search_open = false;
       state.search[0] = '\0';
-    } else {
-      state.view = full_view(tree);
+      state.escape_frame = ImGui::GetFrameCount();
+    } else if (zoomed) {
+      state.view = whole;
+      state.escape_frame = ImGui::GetFrameCount();
     }
   }
 
@@ -181,7 +185,16 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
   if (ImGui::Button("Reset zoom")) state.view = full_view(tree);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show the whole profile (Esc)");
   ImGui::SameLine();
-  const bool has_baseline = std::any_of(tree.nodes.begin(), tree.nodes.end(), [](const FlameNode& n) { return n.baseline >= 0; });
+  // Per-tree facts, worked out once per tree rather than every frame.
+  const bool known_tree = tree.id != 0 && tree.id == state.cached_tree;
+  if (!known_tree) {
+    state.cached_tree = tree.id;
+    state.cached_has_baseline =
+        std::any_of(tree.nodes.begin(), tree.nodes.end(), [](const FlameNode& n) { return n.baseline >= 0; });
+    state.cached_search.clear();
+    state.cached_found = FlameSearch{};
+  }
+  const bool has_baseline = state.cached_has_baseline;
   ImGui::BeginDisabled(!has_baseline);
   ImGui::Checkbox("Diff", &state.diff);
   ImGui::EndDisabled();
@@ -205,9 +218,12 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
     ImGui::InputTextWithHint("##search", "frame name (Esc closes)", state.search, sizeof state.search);
   }
   const bool searching = state.search_open && state.search[0] != '\0';
-  FlameSearch found;
+  if (searching && (!known_tree || tree.id == 0 || state.cached_search != state.search)) {
+    state.cached_found = search_flame(tree, state.search);
+    state.cached_search = state.search;
+  }
+  const FlameSearch& found = state.cached_found;
   if (searching) {
-    found = search_flame(tree, state.search);
     ImGui::SameLine();
     ImGui::PushFont(mono_font());
     ImGui::Text("%zu match%s, %.1f%% of total", found.matches.size(), found.matches.size() == 1 ? "" : "es",
@@ -247,12 +263,22 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
   const bool clicked = released && !state.dragging && hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Left);
   if (released) state.dragging = false;
 
-  std::vector<FlameRect> rects = layout_flame(tree, state.view, width, kFoldPx);
+  // Laid out only when something needs the rectangles: a redrawn layer, the
+  // hover or a click. A still graph under a cached layer costs no layout.
+  std::vector<FlameRect> rects;
+  bool laid_out = false;
+  auto layout = [&]() -> const std::vector<FlameRect>& {
+    if (!laid_out) {
+      rects = layout_flame(tree, state.view, width, kFoldPx);
+      laid_out = true;
+    }
+    return rects;
+  };
   auto rect_at = [&](ImVec2 p) -> const FlameRect* {
     if (p.y < origin.y) return nullptr;
     const int depth = static_cast<int>((p.y - origin.y) / row_px);
     const float x = p.x - origin.x;
-    for (const FlameRect& r : rects)
+    for (const FlameRect& r : layout())
       if (r.depth == depth && x >= r.x && x < r.x + r.width) return &r;
     return nullptr;
   };
@@ -272,7 +298,7 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
         const FlameView block{state.view.from + r->x * units_per_px, state.view.from + (r->x + r->width) * units_per_px};
         state.view = zoom_at(tree, block, 0.5, 1.0);  // factor 1: only the clamping to the whole
       }
-      rects = layout_flame(tree, state.view, width, kFoldPx);
+      laid_out = false;  // the view moved
     }
   }
 
@@ -295,7 +321,7 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
   ImDrawList* draw = begin_layer("frames", key.value, layer_min, layer_max);
   if (draw) {
   const float label_dy = std::floor((row_px - 1.0f - font->FontSize) / 2);
-  for (const FlameRect& r : rects) {
+  for (const FlameRect& r : layout()) {
     const float y0 = origin.y + static_cast<float>(r.depth) * row_px;
     if (y0 > clip_max.y) break;  // rows come in depth order: the rest are below too
     if (y0 + row_px < clip_min.y) continue;

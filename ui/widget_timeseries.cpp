@@ -39,7 +39,10 @@ void draw_timeseries(const char* id, const ChartSpec& spec, const std::vector<Ch
   key.add(spec.threshold_label.data(), spec.threshold_label.size()).add(spec.unit.data(), spec.unit.size());
   for (const auto& line : lines) {
     key.add(line.colour).add(line.name.data(), line.name.size());
-    key.add(line.t_s.data(), line.t_s.size() * sizeof(double)).add(line.values.data(), line.values.size() * sizeof(double));
+    if (line.data_version != 0)
+      key.add(line.data_version).add(line.t_s.size()).add(line.values.size());
+    else
+      key.add(line.t_s.data(), line.t_s.size() * sizeof(double)).add(line.values.data(), line.values.size() * sizeof(double));
   }
   for (const auto& e : events) key.add(e.t).add(e.kind.data(), e.kind.size());
   ImDrawList* draw = begin_layer("plot", key.value, origin, ImVec2(origin.x + width, origin.y + spec.height));

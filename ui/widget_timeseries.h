@@ -2,6 +2,7 @@
 // deploy markers with their diff on hover, and drag to select a range.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ struct ChartLine {
   std::string name;
   unsigned colour = 0;
   std::vector<double> t_s, values;
+  // Non-zero: names these points (with their count), so the chart's cached
+  // layer is checked without hashing every point each frame. It must change
+  // whenever the points could (a new run snapshot, another endpoint).
+  std::uint64_t data_version = 0;
 };
 
 struct ChartSpec {

@@ -1,0 +1,212 @@
+// How the app behaves around its edges, drawn headless with real input:
+// starting over from the scorecard, work that outlives the scenario it was
+// for, the bottleneck count arriving late, the error list, Esc spent by a
+// flame graph before it steps back, cancelling a run without waiting for it,
+// and a scenario opened by its path.
+#include <catch2/catch.hpp>
+#include <imgui.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "headless_imgui.h"
+#include "sim/scenario_paths.h"
+#include "ui/play_state.h"
+
+using namespace perfloop;
+using namespace perfloop::ui;
+
+namespace {
+
+// Opens `id` and replays the expert's answers up to `step` (the scorecard for MoveOn).
+SessionView open_with_expert(AppState& state, const std::string& id, LoopStep step) {
+  open_scenario(state, id);
+  state.session.wait_idle();
+  state.session.request_expert(id);
+  state.session.wait_idle();
+  SessionView view = state.session.view();
+  REQUIRE(view.build);
+  REQUIRE(view.expert);
+  start_play(state.play, id, view.build->bottlenecks.size());
+  replay_answers(state.play, *view.expert, step);
+  return view;
+}
+
+std::string temp_dir(const char* name) {
+  const auto dir = std::filesystem::temp_directory_path() / (std::string(name) + "-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+template <class Done>
+bool wait_for(Done done, int max_ms = 60000) {
+  for (int waited = 0; waited < max_ms; waited += 5) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("Play again on the scorecard starts a fresh attempt", "[panels][behaviour]") {
+  HeadlessImGui imgui;
+  AppState state;
+  open_with_expert(state, "orders-n-plus-1", LoopStep::MoveOn);
+  REQUIRE(state.play.finished);
+  state.step = LoopStep::MoveOn;
+  imgui.settle(state);
+  REQUIRE(has_control("scorecard.total"));
+  REQUIRE(state.view.grade);
+  const std::uint64_t revision = state.play.revision;
+  // The click replaces the session's view while the scorecard is still drawing from its grade.
+  imgui.click(state, "scorecard.again");
+  CHECK_FALSE(state.play.finished);
+  CHECK(state.step == LoopStep::Observe);
+  CHECK(state.play.answers.bottlenecks.empty());
+  CHECK(state.play.revision != revision);
+  imgui.settle(state);
+  CHECK(has_control("observe.commit"));
+  CHECK_FALSE(state.view.grade);
+  CHECK(state.errors.empty());
+}
+
+TEST_CASE("work running when another scenario opens does not land in it", "[panels][behaviour]") {
+  SessionWorker session;
+  session.open(find_scenario("checkout-inventory-payload"), 1);
+  session.wait_idle();
+  const SessionView first = session.view();
+  REQUIRE(first.build);
+  REQUIRE(first.scenario_id == "checkout-inventory-payload");
+  std::vector<GateChoice> gates;
+  for (const GateSpec& g : first.build->enforce.gates) gates.push_back({g.id, std::nullopt});
+  REQUIRE_FALSE(gates.empty());
+  // Open the next scenario while the replay of the first one is running.
+  session.request_replay(gates, 42);
+  REQUIRE(wait_for([&] { return session.view().busy == "replaying the next months"; }, 10000));
+  session.open(find_scenario("orders-n-plus-1"), 1);
+  session.wait_idle();
+  const SessionView second = session.view();
+  CHECK(second.scenario_id == "orders-n-plus-1");
+  CHECK_FALSE(second.replay);  // the first scenario's replay finished into nothing
+  CHECK(second.error.empty());
+  REQUIRE(second.build);
+  CHECK(second.build->bottlenecks.size() == 1);
+}
+
+TEST_CASE("a step committed before the scenario is built still gets every bottleneck", "[panels][behaviour]") {
+  HeadlessImGui imgui;
+  AppState state;
+  open_scenario(state, "bea-sven-quarter");
+  // Before the session has built it: the play can only guess one bottleneck.
+  state.play.observe.endpoint = "/orders";
+  commit_step(state.play, LoopStep::Observe, 1.0);
+  REQUIRE(state.play.answers.bottlenecks.size() == 1);
+  imgui.settle(state);
+  REQUIRE(state.view.build);
+  CHECK(state.view.build->bottlenecks.size() == 3);
+  CHECK(state.play.bottlenecks == 3);
+}
+
+TEST_CASE("errors are listed newest first and dismissed one by one", "[panels][behaviour][errors]") {
+  HeadlessImGui imgui;
+  AppState state;
+  open_scenario(state, "orders-n-plus-1");
+  report_error(state, "first problem");
+  report_error(state, "second problem");
+  report_error(state, "second problem");  // the same message twice in a row is listed once
+  REQUIRE(state.errors.size() == 2);
+  imgui.settle(state);
+  CHECK(has_control("error.dismiss.0"));
+  CHECK(has_control("error.dismiss.1"));
+  imgui.click(state, "error.dismiss.0");  // the newest
+  REQUIRE(state.errors.size() == 1);
+  CHECK(state.errors.front() == "first problem");
+  imgui.click(state, "error.dismiss.0");
+  CHECK(state.errors.empty());
+  imgui.frame(state);
+  CHECK_FALSE(has_control("error.dismiss.0"));
+}
+
+TEST_CASE("Esc first closes a flame graph's zoom, then steps back", "[panels][behaviour]") {
+  HeadlessImGui imgui;
+  AppState state;
+  open_with_expert(state, "cpu-quadratic-loop", LoopStep::Classify);
+  state.step = LoopStep::Profile;  // the capture and its tree
+  imgui.settle(state);
+  state.step = LoopStep::Classify;
+  imgui.settle(state);
+  REQUIRE(has_control("classify.flame"));
+  const FlameTree& tree = state.profile.shown_tree();
+  int narrow = -1;  // a frame narrower than the whole, to zoom to
+  for (std::size_t i = 1; i < tree.nodes.size() && narrow < 0; ++i)
+    if (tree.nodes[i].total < 0.9 * tree.total() && tree.nodes[i].total > 0) narrow = static_cast<int>(i);
+  REQUIRE(narrow > 0);
+  state.profile.flame.view = zoom_to(tree, narrow);
+  REQUIRE(state.profile.flame.view.to - state.profile.flame.view.from < tree.total());
+  // The pointer rests on the graph, as it would after zooming with the wheel.
+  const ControlRect r = control_map_last_frame().at("classify.flame");
+  ImGui::GetIO().MousePos = ImVec2(static_cast<float>(r.x + r.w / 2), static_cast<float>(r.y + r.h / 2));
+  imgui.frame(state);
+  imgui.press_escape(state);
+  CHECK(state.step == LoopStep::Classify);
+  CHECK(state.profile.flame.view.from == 0.0);
+  CHECK(state.profile.flame.view.to == Approx(tree.total()));
+  imgui.press_escape(state);
+  CHECK(state.step == LoopStep::Profile);
+}
+
+TEST_CASE("cancelling a run shows at once and does not wait for the engine", "[panels][behaviour]") {
+  SimWorker worker;
+  const std::string checkout = find_scenario("checkout-inventory-payload");
+  worker.start(checkout, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // well into a simulated minute
+  worker.cancel();
+  RunSnapshot run;
+  worker.refresh(run);
+  CHECK(run.cancelled);
+  CHECK_FALSE(run.finished);
+  // A new run starts while the old thread is still finishing its minute.
+  worker.start(find_scenario("orders-n-plus-1"), 1);
+  CHECK(worker.stopping() == 1);
+  REQUIRE(wait_for([&] {
+    worker.refresh(run);
+    return run.finished;
+  }));
+  CHECK_FALSE(run.cancelled);
+  CHECK(run.error.empty());
+  REQUIRE(run.series.size() >= 1);
+  CHECK(run.series.front().size() >= 60);  // windows of the whole run
+  CHECK(wait_for([&] { return worker.stopping() == 0; }, 10000));
+}
+
+TEST_CASE("a scenario opened by its path is named by its own id, and its attempt saved under it", "[panels][behaviour]") {
+  const std::string dir = temp_dir("perfloop-by-path");
+  const std::string copy = dir + "/my copy.lua";
+  std::filesystem::copy_file(find_scenario("orders-n-plus-1"), copy, std::filesystem::copy_options::overwrite_existing);
+  HeadlessImGui imgui;
+  AppState state;
+  state.save_dir = dir + "/attempts";
+  open_scenario(state, copy);
+  CHECK(state.scenario_id == "my copy");  // until the script says otherwise
+  imgui.settle(state);
+  CHECK(state.scenario_id == "orders-n-plus-1");
+  CHECK(state.play.answers.scenario == "orders-n-plus-1");
+  CHECK(state.settings.last_scenario == copy);
+  state.session.request_expert(state.scenario_id);
+  state.session.wait_idle();
+  const SessionView view = state.session.view();
+  REQUIRE(view.expert);
+  start_play(state.play, state.scenario_id, view.build->bottlenecks.size());
+  replay_answers(state.play, *view.expert, LoopStep::MoveOn);
+  REQUIRE(state.play.finished);
+  state.step = LoopStep::MoveOn;
+  imgui.settle(state);
+  REQUIRE(state.view.grade);
+  CHECK(state.view.grade->save_error.empty());
+  CHECK(std::filesystem::path(state.view.grade->saved_path).filename() == "attempt-orders-n-plus-1-1.json");
+  std::filesystem::remove_all(dir);
+}

@@ -250,9 +250,11 @@ TEST_CASE("the /checkout incident, played through all eight steps by real input"
   REQUIRE(ui.find_window());
   REQUIRE(ui.wait_for("observe.commit"));
 
-  // Observe: /checkout p99 (the defaults), server side, onset typed in seconds.
+  // Observe: /checkout p99 (the defaults), server side, onset typed in seconds;
+  // Done is live once the incident has been simulated.
   ui.type_into("observe.onset", "1800");
   ui.click("observe.server");
+  REQUIRE(ui.wait_for("observe.ready"));
   ui.click("observe.commit");
   REQUIRE(ui.wait_for("profile.commit"));
 

@@ -5,6 +5,7 @@
 // and a scenario opened by its path.
 #include <catch2/catch.hpp>
 #include <imgui.h>
+#include <imgui_internal.h>  // the context's stacks, to check what recovery left
 #include <unistd.h>
 
 #include <chrono>
@@ -162,8 +163,10 @@ TEST_CASE("Esc first closes a flame graph's zoom, then steps back", "[panels][be
 TEST_CASE("cancelling a run shows at once and does not wait for the engine", "[panels][behaviour]") {
   SimWorker worker;
   const std::string checkout = find_scenario("checkout-inventory-payload");
-  worker.start(checkout, 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // well into a simulated minute
+  // Ten times the traffic: a simulated minute takes a few hundred milliseconds,
+  // so the checks below fall well inside the one being simulated.
+  worker.start(checkout, 1, {}, ParamValues{{"rps", 2220.0}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   worker.cancel();
   RunSnapshot run;
   worker.refresh(run);
@@ -183,6 +186,32 @@ TEST_CASE("cancelling a run shows at once and does not wait for the engine", "[p
   CHECK(wait_for([&] { return worker.stopping() == 0; }, 10000));
 }
 
+TEST_CASE("a frame that threw is closed cleanly, fonts included", "[panels][behaviour][errors]") {
+  HeadlessImGui imgui;
+  ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+  ImGui::NewFrame();
+  const int fonts = ImGui::GetCurrentContext()->FontStack.Size;
+  // What a panel may have open when something throws deep inside it.
+  ImGui::Begin("outer");
+  ImGui::BeginChild("inner");
+  ImGui::PushFont(mono_font());
+  ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 0, 0, 255));
+  ImGui::PushStyleVar(ImGuiStyleVar_Alpha, 0.5f);
+  ImGui::BeginDisabled();
+  ImGui::PushID("row");
+  ImGui::BeginGroup();
+  recover_frame(fonts);
+  ImGui::Render();
+  CHECK(ImGui::GetCurrentContext()->FontStack.Size == fonts);
+  CHECK(ImGui::GetCurrentContext()->ColorStack.Size == 0);
+  CHECK(ImGui::GetCurrentContext()->StyleVarStack.Size == 0);
+  // And the next frame is an ordinary one.
+  AppState state;
+  open_scenario(state, "orders-n-plus-1");
+  CHECK(imgui.settle(state) > 500);
+  CHECK(has_control("observe.commit"));
+}
+
 TEST_CASE("a scenario opened by its path is named by its own id, and its attempt saved under it", "[panels][behaviour]") {
   const std::string dir = temp_dir("perfloop-by-path");
   const std::string copy = dir + "/my copy.lua";
@@ -192,6 +221,7 @@ TEST_CASE("a scenario opened by its path is named by its own id, and its attempt
   state.save_dir = dir + "/attempts";
   open_scenario(state, copy);
   CHECK(state.scenario_id == "my copy");  // until the script says otherwise
+  CHECK(state.settings.last_scenario == copy);  // found again by its path, whatever its id
   imgui.settle(state);
   CHECK(state.scenario_id == "orders-n-plus-1");
   CHECK(state.play.answers.scenario == "orders-n-plus-1");
@@ -208,5 +238,10 @@ TEST_CASE("a scenario opened by its path is named by its own id, and its attempt
   REQUIRE(state.view.grade);
   CHECK(state.view.grade->save_error.empty());
   CHECK(std::filesystem::path(state.view.grade->saved_path).filename() == "attempt-orders-n-plus-1-1.json");
+  // Playing again plays the same file, not the catalogue's scenario of that id.
+  imgui.click(state, "scorecard.again");
+  CHECK(state.scenario_path == copy);
+  CHECK(state.settings.last_scenario == copy);
+  CHECK_FALSE(state.play.finished);
   std::filesystem::remove_all(dir);
 }

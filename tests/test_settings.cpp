@@ -89,6 +89,7 @@ TEST_CASE("a bad settings value is named, and the others still apply", "[setting
   Settings w;
   const perfloop::ui::SettingsLoad folder = perfloop::ui::load_settings(path, w);
   CHECK(folder.problem.find(path) != std::string::npos);
+  CHECK(folder.problem.find("cannot be read") != std::string::npos);
   CHECK(folder.keep_file);
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }

@@ -102,7 +102,6 @@ void handle_escape(AppState& state, bool typing) {
 void adopt_scenario_id(AppState& state) {
   if (state.view.scenario_id.empty() || state.view.scenario_id == state.scenario_id) return;
   state.scenario_id = state.view.scenario_id;
-  state.settings.last_scenario = state.scenario_path;  // the id alone would not find it again
   set_scenario(state.play, state.scenario_id);
 }
 
@@ -181,9 +180,9 @@ void open_scenario(AppState& state, const std::string& id_or_path) {
   }
   state.scenario_path = path;
   state.scenario_id = std::filesystem::path(path).stem().string();
+  state.settings.last_scenario = path;  // a file outside the catalogue is found again by its path
   for (const auto& entry : state.catalogue.entries)
-    if (entry.file == path || entry.id == id_or_path) state.scenario_id = entry.id;
-  state.settings.last_scenario = state.scenario_id;
+    if (entry.file == path || entry.id == id_or_path) state.scenario_id = state.settings.last_scenario = entry.id;
   state.step = LoopStep::Observe;
   state.selection = ChartSelection{};
   state.profile = ProfileView{};
@@ -299,6 +298,13 @@ void hint_line(const AppState& state, LoopStep step) {
   ImGui::PopStyleColor();
 }
 
+void recover_frame(int font_depth) {
+  // ImGui 1.86's recovery unwinds windows, IDs, colours, style and disabled
+  // blocks, but not fonts, and End() asserts on a font left pushed.
+  while (ImGui::GetCurrentContext()->FontStack.Size > font_depth) ImGui::PopFont();
+  ImGui::ErrorCheckEndFrameRecover(nullptr);
+}
+
 namespace {
 
 void draw_frame(AppState& state) {
@@ -355,10 +361,11 @@ void draw_app(AppState& state) {
   // A panel that throws (a bad name in a scenario, a failed allocation) must
   // cost one frame and a message, not the learner's attempt: close whatever
   // the panel left open so the frame still ends cleanly.
+  const int fonts = ImGui::GetCurrentContext()->FontStack.Size;
   try {
     draw_frame(state);
   } catch (const std::exception& e) {
-    ImGui::ErrorCheckEndFrameRecover(nullptr);
+    recover_frame(fonts);
     report_error(state, std::string("The panel failed to draw: ") + e.what());
   }
 }

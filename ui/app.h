@@ -100,8 +100,12 @@ void commit_and_advance(AppState& state, LoopStep step);
 // The committed answers' keys, current for this frame.
 const AnswerKeys& answer_keys(AppState& state);
 
-// One frame of the whole app, filling the window.
+// One frame of the whole app, filling the window. A panel that throws costs
+// the rest of its frame and a message in the error panel, nothing more.
 void draw_app(AppState& state);
+// Closes what a frame that threw left open (windows, children, IDs, colours,
+// style, disabled blocks, and fonts down to `font_depth`), so it still ends cleanly.
+void recover_frame(int font_depth);
 
 void draw_scenario_picker(AppState& state);
 void draw_observe_step(AppState& state);

@@ -8,6 +8,8 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <vector>
 
@@ -51,8 +53,30 @@ class GlWindow::Layers : public LayerRenderer {
     return texture_id(layer);
   }
 
-  ImDrawCallback premultiplied_blend() override {
-    return [](const ImDrawList*, const ImDrawCmd*) { glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA); };
+  bool present(ImDrawList* window, ImGuiID id, ImVec2 min, int width, int height) override {
+    const ImGuiIO& io = ImGui::GetIO();
+    // A HiDPI framebuffer would need the layer scaled: leave it to the textured quad.
+    if (io.DisplayFramebufferScale.x != 1.0f || io.DisplayFramebufferScale.y != 1.0f) return false;
+    if (blits_used_ == blits_.size()) return false;
+    const auto it = layers_.find(id);
+    if (it == layers_.end() || it->second.fbo == 0) return false;
+    // Only what the window shows of it: a chart scrolled half out of its child stays half out.
+    const ImVec2 clip_min = window->GetClipRectMin(), clip_max = window->GetClipRectMax();
+    blits_[blits_used_++] = Blit{it->second.fbo, min, width, height, clip_min, clip_max};
+    return true;
+  }
+
+  // Copies this frame's layers onto the window's framebuffer, all at once,
+  // before ImGui draws the rest over them: a copy reads a texture the frame
+  // may have rendered, which makes a software renderer finish what it has
+  // binned so far, so one batch costs one such pause instead of one per
+  // layer. Nothing of the app lies under a layer (the widgets that use them
+  // draw no fills there), and what lies over one (hover outlines, tooltips,
+  // popups) is drawn after, as before.
+  void copy_all(int framebuffer_height) {
+    glDisable(GL_SCISSOR_TEST);  // a blit is cut by the scissor too
+    for (std::size_t i = 0; i < blits_used_; ++i) copy_pixels(blits_[i], framebuffer_height);
+    if (blits_used_ > 0) glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
   }
 
   // Renders the layers queued this frame into their textures.
@@ -73,7 +97,12 @@ class GlWindow::Layers : public LayerRenderer {
       glBindFramebuffer(GL_FRAMEBUFFER, layer.fbo);
       glViewport(0, 0, layer.width, layer.height);
       glDisable(GL_SCISSOR_TEST);
-      glClearColor(0, 0, 0, 0);
+      // Opaque, on the window's own background: the widgets that use layers
+      // draw straight on it (no fills under them), so the texture can then
+      // replace those pixels without blending, which a software renderer
+      // does at a fraction of the cost of a blended quad.
+      const ImVec4 bg = background_colour();
+      glClearColor(bg.x, bg.y, bg.z, 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(&data);
       glBindFramebuffer(GL_FRAMEBUFFER, 0);
@@ -84,6 +113,7 @@ class GlWindow::Layers : public LayerRenderer {
   // After a frame: forget layers no widget has drawn for ~5 s at 60 frames a second.
   void end_frame() {
     ++frame_;
+    blits_used_ = 0;
     for (auto it = layers_.begin(); it != layers_.end();) {
       if (frame_ - it->second.last_frame > 300) {
         release(it->second);
@@ -132,8 +162,33 @@ class GlWindow::Layers : public LayerRenderer {
     layer.width = layer.height = 0;
   }
 
+  // A layer to copy onto the window this frame, and the window's clip rectangle around it.
+  struct Blit {
+    GLuint fbo = 0;
+    ImVec2 min;
+    int width = 0, height = 0;
+    ImVec2 clip_min, clip_max;
+  };
+
+  // Copies the layer's pixels inside its clip rectangle to the same place on
+  // the window (one pixel per pixel: the app draws at 1x, see present()).
+  static void copy_pixels(const Blit& b, int framebuffer_height) {
+    const int x0 = static_cast<int>(std::max(b.clip_min.x, b.min.x));
+    const int y0 = static_cast<int>(std::max(b.clip_min.y, b.min.y));
+    const int x1 = static_cast<int>(std::min(b.clip_max.x, b.min.x + static_cast<float>(b.width)));
+    const int y1 = static_cast<int>(std::min(b.clip_max.y, b.min.y + static_cast<float>(b.height)));
+    if (x1 <= x0 || y1 <= y0) return;
+    const int left = static_cast<int>(b.min.x), top = static_cast<int>(b.min.y);
+    // Both framebuffers count rows from the bottom; the layer's bottom row is its last screen row.
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, b.fbo);
+    glBlitFramebuffer(x0 - left, b.height - (y1 - top), x1 - left, b.height - (y0 - top),  //
+                      x0, framebuffer_height - y1, x1, framebuffer_height - y0, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  }
+
   std::map<ImGuiID, Layer> layers_;
   std::uint64_t frame_ = 0;
+  std::array<Blit, 64> blits_;
+  std::size_t blits_used_ = 0;
 };
 
 GlWindow::GlWindow() = default;
@@ -215,6 +270,7 @@ bool GlWindow::end_frame(const std::string& screenshot_path, std::string& error)
   const ImVec4 bg = background_colour();
   glClearColor(bg.x, bg.y, bg.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
+  layers_->copy_all(height);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   bool ok = true;
   if (!screenshot_path.empty()) {

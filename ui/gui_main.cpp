@@ -16,6 +16,7 @@
 #include "ui/control_map.h"
 #include "ui/flame_synthetic.h"
 #include "ui/gl_window.h"
+#include "ui/layer_cache.h"
 
 namespace perfloop::ui {
 
@@ -99,7 +100,24 @@ struct FrameStats {
   LogHistogram build;  // building the frame's geometry (the app's own CPU work), within `all`
   LogHistogram bare;   // the baseline: an empty frame, cleared, rendered and swapped
   int over_33ms = 0;
+  // What the last measured frame asked the renderer for: each command is one
+  // draw call, which a software renderer pays for apart from its pixels.
+  int draw_calls = 0;
+  int vertices = 0;
+  LayerCounts layers;  // over the measured frames
 };
+
+void count_draw_calls(FrameStats& stats) {
+  const ImDrawData* data = ImGui::GetDrawData();
+  if (!data) return;
+  stats.draw_calls = 0;
+  for (int i = 0; i < data->CmdListsCount; ++i) stats.draw_calls += data->CmdLists[i]->CmdBuffer.Size;
+  stats.vertices = data->TotalVtxCount;
+  const LayerCounts layers = take_layer_counts();
+  stats.layers.cached += layers.cached;
+  stats.layers.rendered += layers.rendered;
+  stats.layers.direct += layers.direct;
+}
 
 std::int64_t ns_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
@@ -137,6 +155,9 @@ void print_bench(const GuiOptions& options, const AppState& state, const FrameSt
                           {"bare_frame_p50_ms", ms(s.bare.quantile(0.5))},
                           {"bare_frame_p99_ms", ms(s.bare.quantile(0.99))},
                           {"p50_over_bare", s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0},
+                          {"draw_calls", s.draw_calls},
+                          {"layers", {{"cached", s.layers.cached}, {"rendered", s.layers.rendered}, {"direct", s.layers.direct}}},
+                          {"vertices", s.vertices},
                           {"flame_nodes", flame_nodes},
                           {"dashboard_s", state.run.duration_s},
                           {"dashboard_windows", points}};
@@ -154,7 +175,10 @@ void print_bench(const GuiOptions& options, const AppState& state, const FrameSt
   std::printf("building the frame: p50 %.2f ms, p99 %.2f ms; a bare frame: p50 %.2f ms, p99 %.2f ms (%.1fx at p50)\n",
               ms(s.build.quantile(0.5)), ms(s.build.quantile(0.99)), ms(s.bare.quantile(0.5)), ms(s.bare.quantile(0.99)),
               s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0);
-  std::printf("flame graph: %zu nodes; dashboard: %.0f s in %zu windows\n", flame_nodes, state.run.duration_s, points);
+  std::printf("the last frame: %d draw calls, %d vertices; layers over all frames: %d from texture, %d rendered, %d drawn "
+              "directly\nflame graph: %zu nodes; dashboard: %.0f s in %zu windows\n",
+              s.draw_calls, s.vertices, s.layers.cached, s.layers.rendered, s.layers.direct, flame_nodes,
+              state.run.duration_s, points);
   if (s.simulating.count() > 0)
     std::printf("while a fix simulated: %llu frames, p99 %.2f ms, max %.2f ms\n",
                 static_cast<unsigned long long>(s.simulating.count()), ms(s.simulating.quantile(0.99)),
@@ -254,6 +278,7 @@ int run_gui(const GuiOptions& options) {
           applied = true;
         }
         ++measured;
+        take_layer_counts();  // from here on, the measured frames' alone
         continue;  // the first frame after the change is not measured
       }
       if (options.bench_zoom && state.step == LoopStep::Profile && !state.profile.shown_tree().nodes.empty()) {
@@ -265,6 +290,7 @@ int run_gui(const GuiOptions& options) {
       const std::int64_t ns = ns_since(frame_start);
       stats.all.add(ns);
       stats.build.add(build_ns);
+      count_draw_calls(stats);
       if (applied && !state.run.finished) stats.simulating.add(ns);
       if (ns > 33'000'000) ++stats.over_33ms;
       if (++measured > options.bench_frames) break;

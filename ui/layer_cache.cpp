@@ -18,6 +18,7 @@ struct OpenLayer {
 };
 
 OpenLayer g_open;
+LayerCounts g_counts;
 // One scratch list, reused: a layer is drawn and handed to the renderer before the next begins.
 std::unique_ptr<ImDrawList> g_list;
 
@@ -34,6 +35,12 @@ LayerKey& LayerKey::add(const void* data, std::size_t size) {
 
 void set_layer_renderer(LayerRenderer* renderer) { g_renderer = renderer; }
 
+LayerCounts take_layer_counts() {
+  const LayerCounts counts = g_counts;
+  g_counts = LayerCounts{};
+  return counts;
+}
+
 void reset_layers() {
   g_list.reset();
   g_open = OpenLayer{};
@@ -49,15 +56,21 @@ ImDrawList* begin_layer(const char* id, std::uint64_t key, ImVec2 min, ImVec2 ma
   // Off screen or empty: nothing to keep.
   if (!g_renderer || width <= 0 || height <= 0) {
     g_open.direct = true;
+    ++g_counts.direct;
     return ImGui::GetWindowDrawList();
   }
   bool stable = false;
   g_open.texture = g_renderer->cached(g_open.id, key, width, height, stable);
-  if (g_open.texture) return nullptr;
+  if (g_open.texture) {
+    ++g_counts.cached;
+    return nullptr;
+  }
   if (!stable) {
     g_open.direct = true;
+    ++g_counts.direct;
     return ImGui::GetWindowDrawList();
   }
+  ++g_counts.rendered;
   if (!g_list) g_list = std::make_unique<ImDrawList>(ImGui::GetDrawListSharedData());
   ImDrawList& list = *g_list;
   list._ResetForNewFrame();
@@ -75,13 +88,12 @@ void end_layer() {
     g_open.texture = g_renderer->render(g_open.id, g_open.key, *g_list, g_open.min, width, height);
   if (!g_open.texture) return;
   ImDrawList* window = ImGui::GetWindowDrawList();
-  ImDrawCallback blend = g_renderer->premultiplied_blend();
-  if (blend) window->AddCallback(blend, nullptr);
-  // The texture's first row is the layer's bottom (OpenGL's origin): flip.
-  window->AddImage(g_open.texture, g_open.min,
-                   ImVec2(g_open.min.x + static_cast<float>(width), g_open.min.y + static_cast<float>(height)), ImVec2(0, 1),
-                   ImVec2(1, 0));
-  if (blend) window->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+  if (!g_renderer->present(window, g_open.id, g_open.min, width, height)) {
+    // The texture's first row is the layer's bottom (OpenGL's origin): flip.
+    window->AddImage(g_open.texture, g_open.min,
+                     ImVec2(g_open.min.x + static_cast<float>(width), g_open.min.y + static_cast<float>(height)),
+                     ImVec2(0, 1), ImVec2(1, 0));
+  }
   g_open = OpenLayer{};
 }
 

@@ -44,12 +44,23 @@ class LayerRenderer {
   // Queues `list` (screen coordinates, with `min` the layer's top-left) to be
   // rendered into `id`'s texture before this frame is drawn; returns that texture.
   virtual ImTextureID render(ImGuiID id, std::uint64_t key, const ImDrawList& list, ImVec2 min, int width, int height) = 0;
-  // A draw callback that switches blending to premultiplied alpha (the
-  // layer's pixels were blended into a transparent texture); null: none needed.
-  virtual ImDrawCallback premultiplied_blend() = 0;
+  // Puts the layer `id` (just returned by cached() or render()) on screen at
+  // `min` this frame, within `window`'s current clip rectangle. GlWindow
+  // copies the pixels before the frame's draw lists (a framebuffer blit: no
+  // shading, no blending); false: the caller draws the texture as an image.
+  virtual bool present(ImDrawList* window, ImGuiID id, ImVec2 min, int width, int height) = 0;
 };
 
 void set_layer_renderer(LayerRenderer* renderer);
+
+// How the layers begun since the last call were served (the benchmark's
+// check that a still panel really is drawn from its textures).
+struct LayerCounts {
+  int cached = 0;    // from the texture of an earlier frame
+  int rendered = 0;  // into a new texture
+  int direct = 0;    // straight into the window (changing every frame, or no renderer)
+};
+LayerCounts take_layer_counts();
 // Frees the scratch list (before the ImGui context it belongs to goes).
 void reset_layers();
 

@@ -185,8 +185,12 @@ void SessionWorker::request_profile(const ProfileRequest& request) {
     if (!current()) return;
     recent_profiles_.insert(recent_profiles_.begin(), data);
     if (recent_profiles_.size() > kRecentCaptures) recent_profiles_.pop_back();
-    view_.profile = std::move(data);
-    if (pending_profile_ == request) profile_pending_ = false;
+    // Shown only if still the one wanted: a capture served from the recent
+    // ones since must not be replaced by this older request.
+    if (pending_profile_ == request) {
+      view_.profile = std::move(data);
+      profile_pending_ = false;
+    }
   });
 }
 

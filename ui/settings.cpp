@@ -22,7 +22,8 @@ SettingsLoad load_settings(const std::string& path, Settings& settings) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec) && !ec) return {};
   std::ifstream in(path);
-  if (!in) return {path + ": cannot be read; using the defaults, and the file is left as it is", true};
+  if (!in || !std::filesystem::is_regular_file(path, ec))
+    return {path + ": cannot be read; using the defaults, and the file is left as it is", true};
   std::stringstream text;
   text << in.rdbuf();
   nlohmann::json doc;

@@ -136,8 +136,9 @@ void SimWorker::run(const std::shared_ptr<Run>& run, std::string path, std::uint
       state.version = next_version();
     }
     std::lock_guard<std::mutex> lock(run->mutex);
-    state.finished = sim.finished();
-    state.cancelled = !sim.finished();
+    // Cancelled stays cancelled, even when the minute it was in turned out to be the last.
+    state.cancelled = run->cancel || !sim.finished();
+    state.finished = !state.cancelled;
     state.version = next_version();
   } catch (const std::exception& e) {
     std::lock_guard<std::mutex> lock(run->mutex);

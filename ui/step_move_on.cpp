@@ -214,7 +214,7 @@ void draw_scorecard(AppState& state) {
   mark_control("scorecard.scenarios");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open the scenario picker");
   if (again) {
-    open_scenario(state, state.scenario_id);
+    open_scenario(state, state.scenario_path);  // the file played, also when it was opened by path
     return;
   }
 

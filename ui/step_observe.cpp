@@ -64,9 +64,11 @@ void draw_answer(AppState& state) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Seen first in what real users' browsers report");
   a.side = side ? "client" : "server";
   commit_button(state, LoopStep::Observe, "Done: go to Profile",
-                a.endpoint.empty()  ? "Pick an endpoint first"
-                : !state.view.ready ? "Wait for the incident to finish simulating"
-                                    : nullptr);
+                a.endpoint.empty()           ? "Pick an endpoint first"
+                : !state.view.error.empty()  ? "The scenario did not load: see the error panel"
+                : !state.view.ready          ? "Wait for the incident to finish simulating"
+                                             : nullptr);
+  if (state.view.ready) mark_control("observe.ready");  // the same button, now live (for tools driving the window)
 }
 
 }  // namespace

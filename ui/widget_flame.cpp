@@ -170,7 +170,8 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
   }
   if (keys_for_us && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) {
     const FlameView whole = full_view(tree);
-    const bool zoomed = state.view.from > whole.from || state.view.to < whole.to;
+    const double slack = 1e-9 * whole.to;  // zoom_at's clamping rounds
+    const bool zoomed = state.view.from > whole.from + slack || state.view.to < whole.to - slack;
     if (state.search_open) {
       state.search_open = false;
       state.search[0] = '\0';
@@ -312,7 +313,7 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
   const ImVec2 layer_min(std::max(clip_min.x, origin.x), std::max(clip_min.y, origin.y));
   const ImVec2 layer_max(std::min(clip_max.x, origin.x + width), std::min(clip_max.y, origin.y + rows_px));
   LayerKey key;
-  key.add(tree.nodes.size()).add(tree.total()).add(tree.max_depth).add(state.view.from).add(state.view.to).add(width);
+  key.add(tree.id).add(tree.nodes.size()).add(tree.total()).add(tree.max_depth).add(state.view.from).add(state.view.to).add(width);
   for (std::size_t i = 0; i < tree.nodes.size() && i < 64; ++i)
     key.add(tree.nodes[i].total).add(tree.nodes[i].baseline).add(tree.nodes[i].name.data(), tree.nodes[i].name.size());
   key.add(origin.x - layer_min.x).add(origin.y - layer_min.y).add(layer_max.x - layer_min.x).add(layer_max.y - layer_min.y);

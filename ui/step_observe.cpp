@@ -122,31 +122,30 @@ void draw_observe_step(AppState& state) {
   }
   const bool was_dragging = state.selection.dragging;
   draw_timeseries("latency", latency,
-                  {line_of(series, "p50", colour::kP50, &SeriesPoint::p50_ms, version), line_of(series, "p99", colour::kP99, &SeriesPoint::p99_ms, version)},
+                  {line_of(series, "p50", colour::kP50, &SeriesPoint::p50_ms, version),
+                   line_of(series, "p99", colour::kP99, &SeriesPoint::p99_ms, version)},
                   run.events, state.selection);
+  // The smaller charts two to a row, each in a child of half the width.
   const float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
-  ImGui::BeginChild("rps", ImVec2(half, 180.0f), false, ImGuiWindowFlags_NoScrollbar);
-  draw_timeseries("rps", {answer.endpoint + " throughput", "req/s", run.duration_s, 0.0, "", 150.0f},
-                  {line_of(series, "requests", colour::kP50, &SeriesPoint::rps, version)}, run.events, state.selection);
-  ImGui::EndChild();
+  auto half_chart = [&](const char* id, const ChartSpec& spec, ChartLine line) {
+    ImGui::BeginChild(id, ImVec2(half, spec.height + 30.0f), false, ImGuiWindowFlags_NoScrollbar);
+    draw_timeseries(id, spec, {std::move(line)}, run.events, state.selection);
+    ImGui::EndChild();
+  };
+  half_chart("rps", {answer.endpoint + " throughput", "req/s", run.duration_s, 0.0, "", 150.0f},
+             line_of(series, "requests", colour::kP50, &SeriesPoint::rps, version));
   ImGui::SameLine();
-  ImGui::BeginChild("errors", ImVec2(half, 180.0f), false, ImGuiWindowFlags_NoScrollbar);
-  draw_timeseries("errors", {answer.endpoint + " errors", "%", run.duration_s, 0.0, "", 150.0f},
-                  {line_of(series, "errors", colour::kSlo, &SeriesPoint::error_pct, version)}, run.events, state.selection);
-  ImGui::EndChild();
+  half_chart("errors", {answer.endpoint + " errors", "%", run.duration_s, 0.0, "", 150.0f},
+             line_of(series, "errors", colour::kSlo, &SeriesPoint::error_pct, version));
   // Real users' view, where the endpoint serves a page.
   bool has_rum = false;
   for (const auto& p : series) has_rum = has_rum || p.lcp_p75_ms > 0;
   if (has_rum) {
-    ImGui::BeginChild("lcp", ImVec2(half, 190.0f), false, ImGuiWindowFlags_NoScrollbar);
-    draw_timeseries("lcp", {answer.endpoint + " page load, RUM LCP p75", "ms", run.duration_s, 2500.0, "good LCP: 2500 ms", 160.0f},
-                    {line_of(series, "LCP p75", colour::kP50, &SeriesPoint::lcp_p75_ms, version)}, run.events, state.selection);
-    ImGui::EndChild();
+    half_chart("lcp", {answer.endpoint + " page load, RUM LCP p75", "ms", run.duration_s, 2500.0, "good LCP: 2500 ms", 160.0f},
+               line_of(series, "LCP p75", colour::kP50, &SeriesPoint::lcp_p75_ms, version));
     ImGui::SameLine();
-    ImGui::BeginChild("inp", ImVec2(half, 190.0f), false, ImGuiWindowFlags_NoScrollbar);
-    draw_timeseries("inp", {answer.endpoint + " interactions, RUM INP p75", "ms", run.duration_s, 200.0, "good INP: 200 ms", 160.0f},
-                    {line_of(series, "INP p75", colour::kP99, &SeriesPoint::inp_p75_ms, version)}, run.events, state.selection);
-    ImGui::EndChild();
+    half_chart("inp", {answer.endpoint + " interactions, RUM INP p75", "ms", run.duration_s, 200.0, "good INP: 200 ms", 160.0f},
+               line_of(series, "INP p75", colour::kP99, &SeriesPoint::inp_p75_ms, version));
   }
   // A finished drag marks the onset (its start) and the window Profile opens on.
   if (was_dragging && !state.selection.dragging && state.selection.has_range) {

@@ -169,6 +169,17 @@ class Driver {
   }
 
   // Moves to the control's centre (one frame to hover), then clicks.
+  // Presses a button until its panel closes (a greyed-out button ignores
+  // presses; a press can miss while the layout is still moving).
+  bool press_until_gone(const std::string& name, int attempts = 120) {
+    for (int i = 0; i < attempts; ++i) {
+      if (!controls().count(name)) return true;
+      click(name);
+      if (wait_gone(name, 1)) return true;
+    }
+    return false;
+  }
+
   void click(const std::string& name) {
     const Rect r = settled(name);
     move_to(r.x + r.w / 2, r.y + r.h / 2);
@@ -264,7 +275,7 @@ TEST_CASE("the /checkout incident, played through all eight steps by real input"
   ui.type_into("observe.onset", "1800");
   ui.click("observe.server");
   REQUIRE(ui.wait_for("observe.ready"));
-  ui.click("observe.commit");
+  REQUIRE(ui.press_until_gone("observe.commit"));
   REQUIRE(ui.wait_for("profile.commit"));
 
   // Profile: the CPU stream over the window from the onset; a click in the
@@ -299,12 +310,7 @@ TEST_CASE("the /checkout incident, played through all eight steps by real input"
   // Done stays greyed out until the run has finished: press it until the
   // Fix panel closes. Verify then shows its answer controls once its own
   // before/after runs are in, which on a busy machine takes a while.
-  bool left_fix = false;
-  for (int i = 0; i < 120 && !left_fix; ++i) {
-    ui.click("fix.commit");
-    left_fix = ui.wait_gone("fix.commit", 1);
-  }
-  REQUIRE(left_fix);
+  REQUIRE(ui.press_until_gone("fix.commit"));
   REQUIRE(ui.wait_for("verify.commit", 120));
 
   // Verify: once the before/after runs are in, all three readings hold.

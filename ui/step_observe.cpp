@@ -97,17 +97,27 @@ void draw_observe_step(AppState& state) {
                   clock_label(run.duration_s).c_str());
     ImGui::ProgressBar(static_cast<float>(run.done_s / run.duration_s), ImVec2(260.0f, 0), progress);
   }
-  // The burn-rate alert, as the pager would show it.
+  // The burn-rate alert, as the pager would show it. Its row is there from
+  // the start where the service has an SLO, so the page arriving while the
+  // run streams in does not move the charts and controls under the pointer.
+  const LogEvent* page = nullptr;
   for (const auto& e : run.events)
     if (e.kind == "alert") {
-      ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.40f, 0.13f, 0.15f, 1.0f));
-      ImGui::BeginChild("alert", ImVec2(0, ImGui::GetFrameHeightWithSpacing() + 8.0f), true,
-                        ImGuiWindowFlags_NoScrollbar);
-      ImGui::Text("Paged at %s: %s", clock_label(ns_to_s(static_cast<double>(e.t))).c_str(), e.text.c_str());
-      ImGui::EndChild();
-      ImGui::PopStyleColor();
+      page = &e;
       break;
     }
+  if (page || run.slo_ms > 0) {
+    if (page) ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.40f, 0.13f, 0.15f, 1.0f));
+    ImGui::BeginChild("alert", ImVec2(0, ImGui::GetFrameHeightWithSpacing() + 8.0f), true, ImGuiWindowFlags_NoScrollbar);
+    if (page)
+      ImGui::Text("Paged at %s: %s", clock_label(ns_to_s(static_cast<double>(page->t))).c_str(), page->text.c_str());
+    else
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "%s",
+                         run.finished ? "No page: the SLO's burn-rate alert never fired in this run"
+                                      : "No page so far: the SLO's burn-rate alert has not fired");
+    ImGui::EndChild();
+    if (page) ImGui::PopStyleColor();
+  }
 
   const int e = run.endpoint_index(answer.endpoint);
   static const std::vector<SeriesPoint> kNone;

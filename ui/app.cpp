@@ -9,6 +9,7 @@
 #include "sim/loop_session.h"
 #include "sim/scenario_paths.h"
 #include "ui/control_map.h"
+#include "ui/layer_cache.h"
 #include "ui/theme.h"
 
 namespace perfloop::ui {
@@ -247,7 +248,7 @@ ChartLine headline_line(const AppState& state, const char* name, unsigned colour
   const int e = state.run.endpoint_index(state.play.observe.endpoint);
   if (e < 0) return line;
   const std::string metric = state.play.observe.metric.empty() ? "p99" : state.play.observe.metric;
-  line.data_version = series_version(state.run, e) ^ (json_key(metric) * 31);
+  line.data_version = series_version(state.run, e) ^ LayerKey{}.add(metric.data(), metric.size()).value;
   for (const SeriesPoint& p : state.run.series[static_cast<std::size_t>(e)]) {
     line.t_s.push_back(p.t_s);
     line.values.push_back(metric_value(p, metric));

@@ -49,7 +49,6 @@ struct ProfileData {
   // The endpoint's flame graph per FlameMeasure (with the baseline for the
   // diff), built here on the worker: a real profile's tree takes longer than a frame.
   std::array<std::shared_ptr<const FlameTree>, 4> trees;
-  const FlameTree& tree(FlameMeasure measure) const { return *trees[static_cast<std::size_t>(measure)]; }
 };
 
 struct OutcomeData {

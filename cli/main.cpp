@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
                       "or scenarios (the picker)");
   gui_cmd->add_option("--answers", gui.answers,
                       "Answers file replayed up to --step (\"expert\": the expert's answers)");
-  gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the panel's data is computed, then exit");
+  gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the panel's data is computed (with --bench-frames: after the measured frames), then exit");
   gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT (default: the remembered size, first 1600x900)");
   gui_cmd->add_option("--seed", gui.seed, "Random seed")->check(whole_number);
   gui_cmd->add_option("--save", gui.save_dir, "Folder for graded attempts (default ~/.local/share/perfloop/attempts; \"none\": do not save)");
@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
   gui_cmd->add_option("--bench-flame-nodes", gui.bench_flame_nodes, "With --bench-frames on profile: flame graph of at least this many nodes")
       ->check(CLI::Range(1, 1'000'000));
   gui_cmd->add_flag("--bench-zoom", gui.bench_zoom, "With --bench-frames on profile: zoom the flame graph every frame");
+  gui_cmd->add_flag("--bench-pointer", gui.bench_pointer,
+                    "With --bench-frames: sweep the pointer across the panel's main chart or flame graph, so every "
+                    "frame's hover and tooltip change");
   gui_cmd->add_flag("--json", gui.json, "With --bench-frames: print one JSON object");
 
   BenchOptions bench;

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -373,6 +374,13 @@ TEST_CASE("the /checkout incident, played through all eight steps by real input"
   // Ctrl+Q quits cleanly and remembers the window and the scenario.
   ui.key("ctrl+q");
   CHECK(app.wait_exit(20) == 0);
+
+  // Every F12 screenshot compared the window, as partial redraws left it, with the frame drawn whole.
+  {
+    std::ifstream log(work / "app.log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    CHECK(text.find("out of date") == std::string::npos);
+  }
 
   // The saved attempt: graded by the same grader as `perfloop play`.
   std::vector<fs::path> attempts;

@@ -9,10 +9,12 @@
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <map>
 #include <vector>
 
+#include "ui/frame_damage.h"
 #include "ui/layer_cache.h"
 #include "ui/theme.h"
 
@@ -62,7 +64,7 @@ class GlWindow::Layers : public LayerRenderer {
     if (it == layers_.end() || it->second.fbo == 0) return false;
     // Only what the window shows of it: a chart scrolled half out of its child stays half out.
     const ImVec2 clip_min = window->GetClipRectMin(), clip_max = window->GetClipRectMax();
-    blits_[blits_used_++] = Blit{it->second.fbo, min, width, height, clip_min, clip_max};
+    blits_[blits_used_++] = Blit{it->second.fbo, it->second.key, min, width, height, clip_min, clip_max};
     return true;
   }
 
@@ -72,11 +74,32 @@ class GlWindow::Layers : public LayerRenderer {
   // binned so far, so one batch costs one such pause instead of one per
   // layer. Nothing of the app lies under a layer (the widgets that use them
   // draw no fills there), and what lies over one (hover outlines, tooltips,
-  // popups) is drawn after, as before.
-  void copy_all(int framebuffer_height) {
+  // popups) is drawn after, as before. Only the part inside `area` (the
+  // pixels being redrawn) is copied.
+  void copy_all(int framebuffer_height, PixelRect area) {
     glDisable(GL_SCISSOR_TEST);  // a blit is cut by the scissor too
-    for (std::size_t i = 0; i < blits_used_; ++i) copy_pixels(blits_[i], framebuffer_height);
-    if (blits_used_ > 0) glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    bool copied = false;
+    for (std::size_t i = 0; i < blits_used_; ++i) {
+      PixelRect r = visible(blits_[i]);
+      r.x0 = std::max(r.x0, area.x0);
+      r.y0 = std::max(r.y0, area.y0);
+      r.x1 = std::min(r.x1, area.x1);
+      r.y1 = std::min(r.y1, area.y1);
+      if (r.empty()) continue;
+      copy_pixels(blits_[i], r, framebuffer_height);
+      copied = true;
+    }
+    if (copied) glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+  }
+
+  // Tells `damage` where this frame's layers go and what they hold.
+  void add_damage(FrameDamage& damage) const {
+    for (std::size_t i = 0; i < blits_used_; ++i) {
+      const Blit& b = blits_[i];
+      LayerKey identity;
+      identity.add(b.key).add(b.width).add(b.height).add(b.min.x).add(b.min.y);
+      damage.add_rect(visible(b), identity.value);
+    }
   }
 
   // Renders the layers queued this frame into their textures.
@@ -165,24 +188,28 @@ class GlWindow::Layers : public LayerRenderer {
   // A layer to copy onto the window this frame, and the window's clip rectangle around it.
   struct Blit {
     GLuint fbo = 0;
+    std::uint64_t key = 0;  // the layer's content
     ImVec2 min;
     int width = 0, height = 0;
     ImVec2 clip_min, clip_max;
   };
 
-  // Copies the layer's pixels inside its clip rectangle to the same place on
-  // the window (one pixel per pixel: the app draws at 1x, see present()).
-  static void copy_pixels(const Blit& b, int framebuffer_height) {
-    const int x0 = static_cast<int>(std::max(b.clip_min.x, b.min.x));
-    const int y0 = static_cast<int>(std::max(b.clip_min.y, b.min.y));
-    const int x1 = static_cast<int>(std::min(b.clip_max.x, b.min.x + static_cast<float>(b.width)));
-    const int y1 = static_cast<int>(std::min(b.clip_max.y, b.min.y + static_cast<float>(b.height)));
-    if (x1 <= x0 || y1 <= y0) return;
+  // The window pixels a layer covers: its rectangle within its clip rectangle.
+  static PixelRect visible(const Blit& b) {
+    return PixelRect{static_cast<int>(std::max(b.clip_min.x, b.min.x)), static_cast<int>(std::max(b.clip_min.y, b.min.y)),
+                     static_cast<int>(std::min(b.clip_max.x, b.min.x + static_cast<float>(b.width))),
+                     static_cast<int>(std::min(b.clip_max.y, b.min.y + static_cast<float>(b.height)))};
+  }
+
+  // Copies the layer's pixels under `r` (window pixels, top-left origin) to
+  // the same place on the window: one pixel per pixel, as the app draws at 1x
+  // (see present()).
+  static void copy_pixels(const Blit& b, PixelRect r, int framebuffer_height) {
     const int left = static_cast<int>(b.min.x), top = static_cast<int>(b.min.y);
     // Both framebuffers count rows from the bottom; the layer's bottom row is its last screen row.
     glBindFramebuffer(GL_READ_FRAMEBUFFER, b.fbo);
-    glBlitFramebuffer(x0 - left, b.height - (y1 - top), x1 - left, b.height - (y0 - top),  //
-                      x0, framebuffer_height - y1, x1, framebuffer_height - y0, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+    glBlitFramebuffer(r.x0 - left, b.height - (r.y1 - top), r.x1 - left, b.height - (r.y0 - top),  //
+                      r.x0, framebuffer_height - r.y1, r.x1, framebuffer_height - r.y0, GL_COLOR_BUFFER_BIT, GL_NEAREST);
   }
 
   std::map<ImGuiID, Layer> layers_;
@@ -232,7 +259,38 @@ bool GlWindow::open(const WindowOptions& options, std::string& error) {
   imgui_ready_ = true;
   layers_ = std::make_unique<Layers>();
   set_layer_renderer(layers_.get());
+  choose_presentation();
   return true;
+}
+
+// A software renderer pays for every pixel it draws, and GLX's swap sends
+// the whole back buffer to the X server each frame. Where Mesa offers
+// GLX_MESA_copy_sub_buffer, the back buffer is never swapped: it keeps the
+// last frame, each frame redraws only what changed (FrameDamage) and copies
+// just that rectangle to the window. A hardware driver keeps the ordinary
+// swap (and vsync): whole frames cost it little.
+void GlWindow::choose_presentation() {
+  partial_ = false;
+  const char* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+  const std::string name = renderer ? renderer : "";
+  const bool software = name.find("llvmpipe") != std::string::npos || name.find("softpipe") != std::string::npos ||
+                        name.find("Software Rasterizer") != std::string::npos;
+  if (!software || std::getenv("PERFLOOP_FULL_REDRAW") || !glfwExtensionSupported("GLX_MESA_copy_sub_buffer")) return;
+  using CurrentDisplay = void* (*)();
+  using CurrentDrawable = unsigned long (*)();
+  const auto current_display = reinterpret_cast<CurrentDisplay>(glfwGetProcAddress("glXGetCurrentDisplay"));
+  const auto current_drawable = reinterpret_cast<CurrentDrawable>(glfwGetProcAddress("glXGetCurrentDrawable"));
+  copy_sub_buffer_ = reinterpret_cast<CopySubBuffer>(glfwGetProcAddress("glXCopySubBufferMESA"));
+  if (!current_display || !current_drawable || !copy_sub_buffer_) return;
+  display_ = current_display();
+  drawable_ = current_drawable();
+  if (!display_ || drawable_ == 0) return;
+  partial_ = true;
+  // Covered and uncovered again, the window lost pixels the damage does not know about.
+  glfwSetWindowUserPointer(window_, this);
+  glfwSetWindowRefreshCallback(window_, [](GLFWwindow* w) {
+    if (auto* self = static_cast<GlWindow*>(glfwGetWindowUserPointer(w))) self->redraw_all();
+  });
 }
 
 bool GlWindow::should_close() const { return glfwWindowShouldClose(window_); }
@@ -258,7 +316,78 @@ void GlWindow::begin_frame() {
   }
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  if (pointer_set_) ImGui::GetIO().MousePos = pointer_;
   ImGui::NewFrame();
+}
+
+namespace {
+
+// Writes the bottom-up RGB `pixels` as a PNG.
+bool write_png(const std::string& path, int width, int height, const std::vector<unsigned char>& pixels) {
+  stbi_flip_vertically_on_write(1);  // OpenGL's rows run bottom-up; PNG's top-down
+  return stbi_write_png(path.c_str(), width, height, 3, pixels.data(), width * 3) != 0;
+}
+
+std::vector<unsigned char> read_pixels(int width, int height) {
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+  return pixels;
+}
+
+std::uint64_t colour_identity(const ImVec4& c) {
+  LayerKey key;
+  key.add(c.x).add(c.y).add(c.z).add(c.w);
+  return key.value;
+}
+
+}  // namespace
+
+void GlWindow::draw(PixelRect area, int width, int height) {
+  glViewport(0, 0, width, height);
+  const ImVec4 bg = background_colour();
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  const bool whole = area.x0 <= 0 && area.y0 <= 0 && area.x1 >= width && area.y1 >= height;
+  if (!whole) {
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(area.x0, height - area.y1, area.x1 - area.x0, area.y1 - area.y0);
+  }
+  glClear(GL_COLOR_BUFFER_BIT);
+  glDisable(GL_SCISSOR_TEST);
+  layers_->copy_all(height, area);
+  ImDrawData* data = ImGui::GetDrawData();
+  if (whole) {
+    ImGui_ImplOpenGL3_RenderDrawData(data);
+    return;
+  }
+  // The backend scissors each command to its clip rectangle: narrow those
+  // to the area for this pass, then put them back (a later full pass, for a
+  // screenshot, needs them as they were).
+  const ImVec2 offset = data->DisplayPos, scale = data->FramebufferScale;
+  const ImVec4 limit(offset.x + static_cast<float>(area.x0) / scale.x, offset.y + static_cast<float>(area.y0) / scale.y,
+                     offset.x + static_cast<float>(area.x1) / scale.x, offset.y + static_cast<float>(area.y1) / scale.y);
+  saved_clips_.clear();
+  for (int l = 0; l < data->CmdListsCount; ++l)
+    for (ImDrawCmd& cmd : data->CmdLists[l]->CmdBuffer) {
+      saved_clips_.push_back(cmd.ClipRect);
+      cmd.ClipRect = ImVec4(std::max(cmd.ClipRect.x, limit.x), std::max(cmd.ClipRect.y, limit.y),
+                            std::min(cmd.ClipRect.z, limit.z), std::min(cmd.ClipRect.w, limit.w));
+    }
+  ImGui_ImplOpenGL3_RenderDrawData(data);
+  std::size_t i = 0;
+  for (int l = 0; l < data->CmdListsCount; ++l)
+    for (ImDrawCmd& cmd : data->CmdLists[l]->CmdBuffer) cmd.ClipRect = saved_clips_[i++];
+}
+
+void GlWindow::present(PixelRect area, int height) {
+  if (!partial_) {
+    glfwSwapBuffers(window_);
+    return;
+  }
+  if (area.empty()) return;
+  glFlush();
+  copy_sub_buffer_(display_, drawable_, area.x0, height - area.y1, area.x1 - area.x0, area.y1 - area.y0);
 }
 
 bool GlWindow::end_frame(const std::string& screenshot_path, std::string& error) {
@@ -266,26 +395,43 @@ bool GlWindow::end_frame(const std::string& screenshot_path, std::string& error)
   layers_->render_pending();
   int width = 0, height = 0;
   glfwGetFramebufferSize(window_, &width, &height);
-  glViewport(0, 0, width, height);
-  const ImVec4 bg = background_colour();
-  glClearColor(bg.x, bg.y, bg.z, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  layers_->copy_all(height);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  const PixelRect whole{0, 0, width, height};
+  PixelRect area = whole;
+  if (partial_) {
+    damage_.begin(width, height, colour_identity(background_colour()));
+    layers_->add_damage(damage_);
+    damage_.add_draw_data(*ImGui::GetDrawData());
+    area = damage_.finish();
+  }
+  last_damage_ = area;
   bool ok = true;
   if (!screenshot_path.empty()) {
-    std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
-    // OpenGL's rows run bottom-up; PNG's top-down.
-    stbi_flip_vertically_on_write(1);
-    if (!stbi_write_png(screenshot_path.c_str(), width, height, 3, pixels.data(), width * 3)) {
+    std::vector<unsigned char> pixels;
+    if (partial_) {
+      // What the window would show after this frame's partial redraw, then
+      // the frame drawn whole: the two must match pixel for pixel, or the
+      // damage tracking missed a change (counted, and the picture is the whole one).
+      draw(area, width, height);
+      const std::vector<unsigned char> kept = read_pixels(width, height);
+      draw(whole, width, height);
+      pixels = read_pixels(width, height);
+      long long differing = 0;
+      for (std::size_t i = 0; i + 2 < pixels.size(); i += 3)
+        differing += pixels[i] != kept[i] || pixels[i + 1] != kept[i + 1] || pixels[i + 2] != kept[i + 2];
+      stale_pixels_ += differing;
+      area = whole;
+    } else {
+      draw(whole, width, height);
+      pixels = read_pixels(width, height);
+    }
+    if (!write_png(screenshot_path, width, height, pixels)) {
       error = screenshot_path + ": cannot write the screenshot";
       ok = false;
     }
+  } else if (!area.empty()) {
+    draw(area, width, height);
   }
-  glfwSwapBuffers(window_);
+  present(area, height);
   layers_->end_frame();
   return ok;
 }

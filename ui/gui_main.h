@@ -23,6 +23,7 @@ struct GuiOptions {
   int bench_frames = 0;       // >0: measure this many frames and print their times
   int bench_flame_nodes = 5000;  // the Profile benchmark's flame graph has at least this many nodes
   bool bench_zoom = false;    // on Profile: zoom the flame graph every frame (no frame reuses a cached layer)
+  bool bench_pointer = false; // sweep the pointer over the panel's main chart or flame graph (hover changes each frame)
   bool json = false;          // with bench_frames: JSON output
 };
 

@@ -20,6 +20,92 @@
 
 namespace perfloop::ui {
 
+// The colour-only program behind LayerRenderer::opaque_fills(): ImGui's own
+// vertex shader with a fragment shader that neither samples the font
+// texture nor blends. A draw callback is a plain function, so its state is
+// the file's; there is one OpenGL context per process.
+struct OpaqueFills {
+  GLuint program = 0;
+  GLint projection = -1;
+  bool failed = false;        // the program did not build: ImGui's own draws the fills, as before
+  GLuint imgui_program = 0;   // whose projection is copied, and where
+  GLint imgui_projection = -1;
+
+  // Builds the program with the attribute locations of ImGui's, so the
+  // vertex layout ImGui set up serves both.
+  bool build(GLuint imgui) {
+    const char* vertex =
+        "#version 130\n"
+        "uniform mat4 ProjMtx;\n"
+        "in vec2 Position;\nin vec2 UV;\nin vec4 Color;\n"
+        "out vec4 Frag_Color;\n"
+        "void main() { Frag_Color = Color; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n";
+    const char* fragment =
+        "#version 130\n"
+        "in vec4 Frag_Color;\nout vec4 Out_Color;\n"
+        "void main() { Out_Color = Frag_Color; }\n";
+    const GLuint vs = compile(GL_VERTEX_SHADER, vertex), fs = compile(GL_FRAGMENT_SHADER, fragment);
+    if (!vs || !fs) return false;
+    program = glCreateProgram();
+    glAttachShader(program, vs);
+    glAttachShader(program, fs);
+    for (const char* name : {"Position", "UV", "Color"}) {
+      const GLint at = glGetAttribLocation(imgui, name);
+      if (at >= 0) glBindAttribLocation(program, static_cast<GLuint>(at), name);
+    }
+    glLinkProgram(program);
+    glDeleteShader(vs);
+    glDeleteShader(fs);
+    GLint linked = 0;
+    glGetProgramiv(program, GL_LINK_STATUS, &linked);
+    if (!linked) return false;
+    projection = glGetUniformLocation(program, "ProjMtx");
+    return projection >= 0;
+  }
+
+  static GLuint compile(GLenum type, const char* source) {
+    const GLuint shader = glCreateShader(type);
+    glShaderSource(shader, 1, &source, nullptr);
+    glCompileShader(shader);
+    GLint ok = 0;
+    glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
+    if (ok) return shader;
+    glDeleteShader(shader);
+    return 0;
+  }
+
+  void release() {
+    if (program) glDeleteProgram(program);
+    *this = OpaqueFills{};
+  }
+};
+
+OpaqueFills g_fills;
+
+// Called by ImGui's renderer in place of a draw: ImGui's program is bound,
+// with this pass's projection (the window's, or a layer's) set on it.
+void use_opaque_fills(const ImDrawList*, const ImDrawCmd*) {
+  GLint current = 0;
+  glGetIntegerv(GL_CURRENT_PROGRAM, &current);
+  const auto imgui = static_cast<GLuint>(current);
+  if (g_fills.failed || imgui == 0) return;
+  if (!g_fills.program && !g_fills.build(imgui)) {
+    g_fills.release();
+    g_fills.failed = true;
+    return;
+  }
+  if (g_fills.imgui_program != imgui) {
+    g_fills.imgui_program = imgui;
+    g_fills.imgui_projection = glGetUniformLocation(imgui, "ProjMtx");
+  }
+  if (g_fills.imgui_projection < 0) return;
+  GLfloat projection[16];
+  glGetUniformfv(imgui, g_fills.imgui_projection, projection);
+  glUseProgram(g_fills.program);
+  glUniformMatrix4fv(g_fills.projection, 1, GL_FALSE, projection);
+  glDisable(GL_BLEND);
+}
+
 // Each cached layer is a texture behind a framebuffer object. Layers drawn
 // this frame are rendered into theirs just before the frame itself, with the
 // same ImGui renderer; a layer unused for a few seconds gives its texture back.
@@ -67,6 +153,8 @@ class GlWindow::Layers : public LayerRenderer {
     blits_[blits_used_++] = Blit{it->second.fbo, it->second.key, min, width, height, clip_min, clip_max};
     return true;
   }
+
+  ImDrawCallback opaque_fills() override { return g_fills.failed ? nullptr : &use_opaque_fills; }
 
   // Copies this frame's layers onto the window's framebuffer, all at once,
   // before ImGui draws the rest over them: a copy reads a texture the frame
@@ -224,6 +312,7 @@ GlWindow::~GlWindow() {
   set_layer_renderer(nullptr);
   layers_.reset();
   if (imgui_ready_) {
+    g_fills.release();
     reset_layers();
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();

@@ -303,6 +303,7 @@ int run_gui(const GuiOptions& options) {
           state.profile.tree = std::make_shared<const FlameTree>(synthetic_flame_tree(options.bench_flame_nodes, options.seed));
           state.profile.pinned = true;
           state.profile.flame.has_view = false;
+          state.profile.flame.picked = -1;  // an index into the capture's tree, not this one
         }
         if (state.step == LoopStep::Fix && !applied) {
           state.play.fix.id = fix_to_apply(state);

@@ -35,6 +35,14 @@ LayerKey& LayerKey::add(const void* data, std::size_t size) {
 
 void set_layer_renderer(LayerRenderer* renderer) { g_renderer = renderer; }
 
+void begin_opaque_fills(ImDrawList* list) {
+  if (ImDrawCallback fills = g_renderer ? g_renderer->opaque_fills() : nullptr) list->AddCallback(fills, nullptr);
+}
+
+void end_opaque_fills(ImDrawList* list) {
+  if (g_renderer && g_renderer->opaque_fills()) list->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+}
+
 LayerCounts take_layer_counts() {
   const LayerCounts counts = g_counts;
   g_counts = LayerCounts{};

@@ -49,9 +49,20 @@ class LayerRenderer {
   // copies the pixels before the frame's draw lists (a framebuffer blit: no
   // shading, no blending); false: the caller draws the texture as an image.
   virtual bool present(ImDrawList* window, ImGuiID id, ImVec2 min, int width, int height) = 0;
+  // A draw callback after which the renderer fills triangles with their
+  // vertex colour alone, unblended (until ImDrawCallback_ResetRenderState);
+  // nullptr when it has none.
+  virtual ImDrawCallback opaque_fills() { return nullptr; }
 };
 
 void set_layer_renderer(LayerRenderer* renderer);
+
+// Between these two, `list` gets only opaque (alpha 255), untextured fills:
+// a flame graph's boxes. A software renderer pays per pixel for sampling the
+// font texture and blending, which such fills do not need; the renderer
+// draws them with a colour-only shader instead. Without one, nothing changes.
+void begin_opaque_fills(ImDrawList* list);
+void end_opaque_fills(ImDrawList* list);
 
 // How the layers begun since the last call were served (the benchmark's
 // check that a still panel really is drawn from its textures).

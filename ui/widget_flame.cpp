@@ -321,32 +321,49 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
   if (searching) key.add(state.search, std::strlen(state.search));
   ImDrawList* draw = begin_layer("frames", key.value, layer_min, layer_max);
   if (draw) {
-  const float label_dy = std::floor((row_px - 1.0f - font->FontSize) / 2);
-  for (const FlameRect& r : layout()) {
-    const float y0 = origin.y + static_cast<float>(r.depth) * row_px;
-    if (y0 > clip_max.y) break;  // rows come in depth order: the rest are below too
-    if (y0 + row_px < clip_min.y) continue;
-    const float x0 = origin.x + r.x, x1 = x0 + r.width;
-    if (x1 < clip_min.x || x0 > clip_max.x) continue;
-    // One pixel of gap to the right and below, so neighbours read as separate frames.
-    const ImVec2 a(x0, y0), b(r.width >= 2.0f ? x1 - 1.0f : x1, y0 + row_px - 1.0f);
-    if (r.node < 0) {
-      draw->AddRectFilled(a, b, searching ? mix(kFolded, kDimTowards, 0.6f) : kFolded);
-    } else {
-      const FlameNode& n = tree.nodes[static_cast<std::size_t>(r.node)];
-      const bool lit = !searching || std::binary_search(found.matches.begin(), found.matches.end(), r.node);
-      const ImU32 fill = diff ? diff_colour(tree.growth(r.node)) : warm_colour(n.name);
-      draw->AddRectFilled(a, b, lit ? fill : mix(fill, kDimTowards, 0.75f));
-      draw_label(draw, font, ImVec2(x0 + kLabelPadPx, y0 + label_dy), b.x - x0, n.name, lit ? kLabel : kLabelDimmed);
-      if (r.node == state.picked) {
+    const float label_dy = std::floor((row_px - 1.0f - font->FontSize) / 2);
+    // The frames on screen, each with its box: all boxes first (opaque, one
+    // cheap fill), then the labels over them (boxes never overlap).
+    struct Shown {
+      const FlameRect* rect;
+      ImVec2 a, b;
+    };
+    std::vector<Shown> shown;
+    shown.reserve(layout().size());
+    for (const FlameRect& r : layout()) {
+      const float y0 = origin.y + static_cast<float>(r.depth) * row_px;
+      if (y0 > clip_max.y) break;  // rows come in depth order: the rest are below too
+      if (y0 + row_px < clip_min.y) continue;
+      const float x0 = origin.x + r.x, x1 = x0 + r.width;
+      if (x1 < clip_min.x || x0 > clip_max.x) continue;
+      // One pixel of gap to the right and below, so neighbours read as separate frames.
+      shown.push_back({&r, ImVec2(x0, y0), ImVec2(r.width >= 2.0f ? x1 - 1.0f : x1, y0 + row_px - 1.0f)});
+    }
+    const auto lit = [&](int node) {
+      return !searching || std::binary_search(found.matches.begin(), found.matches.end(), node);
+    };
+    begin_opaque_fills(draw);
+    for (const auto& [r, a, b] : shown) {
+      if (r->node < 0) {
+        draw->AddRectFilled(a, b, searching ? mix(kFolded, kDimTowards, 0.6f) : kFolded);
+        continue;
+      }
+      const ImU32 fill = diff ? diff_colour(tree.growth(r->node)) : warm_colour(tree.nodes[static_cast<std::size_t>(r->node)].name);
+      draw->AddRectFilled(a, b, lit(r->node) ? fill : mix(fill, kDimTowards, 0.75f));
+    }
+    end_opaque_fills(draw);
+    for (const auto& [r, a, b] : shown) {
+      if (r->node < 0) continue;
+      draw_label(draw, font, ImVec2(a.x + kLabelPadPx, a.y + label_dy), b.x - a.x,
+                 tree.nodes[static_cast<std::size_t>(r->node)].name, lit(r->node) ? kLabel : kLabelDimmed);
+      if (r->node == state.picked) {
         picked_min = a;
         picked_max = b;
         picked_visible = true;
       }
     }
-  }
-  // After every frame, so no neighbour paints over the outline.
-  if (picked_visible) draw->AddRect(picked_min, picked_max, kPickedOutline, 0.0f, 0, 2.0f);
+    // After every frame, so no neighbour paints over the outline.
+    if (picked_visible) draw->AddRect(picked_min, picked_max, kPickedOutline, 0.0f, 0, 2.0f);
   }
   end_layer();
   if (hover) {

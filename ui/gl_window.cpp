@@ -32,12 +32,12 @@ struct OpaqueFills {
   GLint imgui_projection = -1;
 
   // Builds the program with the attribute locations of ImGui's, so the
-  // vertex layout ImGui set up serves both.
+  // vertex layout ImGui set up serves both (the UV attribute goes unread).
   bool build(GLuint imgui) {
     const char* vertex =
         "#version 130\n"
         "uniform mat4 ProjMtx;\n"
-        "in vec2 Position;\nin vec2 UV;\nin vec4 Color;\n"
+        "in vec2 Position;\nin vec4 Color;\n"
         "out vec4 Frag_Color;\n"
         "void main() { Frag_Color = Color; gl_Position = ProjMtx * vec4(Position.xy, 0, 1); }\n";
     const char* fragment =
@@ -45,11 +45,15 @@ struct OpaqueFills {
         "in vec4 Frag_Color;\nout vec4 Out_Color;\n"
         "void main() { Out_Color = Frag_Color; }\n";
     const GLuint vs = compile(GL_VERTEX_SHADER, vertex), fs = compile(GL_FRAGMENT_SHADER, fragment);
-    if (!vs || !fs) return false;
+    if (!vs || !fs) {
+      if (vs) glDeleteShader(vs);
+      if (fs) glDeleteShader(fs);
+      return false;
+    }
     program = glCreateProgram();
     glAttachShader(program, vs);
     glAttachShader(program, fs);
-    for (const char* name : {"Position", "UV", "Color"}) {
+    for (const char* name : {"Position", "Color"}) {
       const GLint at = glGetAttribLocation(imgui, name);
       if (at >= 0) glBindAttribLocation(program, static_cast<GLuint>(at), name);
     }

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "sim/json_text.h"
 #include "cli/commands.h"
 #include "sim/bare_loop.h"
 #include "sim/loop_expert.h"
@@ -93,7 +94,7 @@ int run_bench(const BenchOptions& options) {
                                  {"events_per_s", incident_events}, {"events_over_bare", incident_events / bare_events},
                                  {"peak_rss_mb", incident_peak_mb}}},
           {"grade_checkout_expert", {{"wall_s", grade_wall}, {"over_one_run", grade_runs}, {"total", graded.total}}}};
-      std::cout << out.dump(2) << "\n";
+      std::cout << json_text(out) << "\n";
     } else {
       std::printf("M/M/c (lambda %.0f/s, mu %.0f/s, c %d), %llu requests\n", lambda, mu, servers,
                   static_cast<unsigned long long>(options.requests));

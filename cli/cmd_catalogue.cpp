@@ -4,6 +4,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "sim/json_text.h"
+#include "sim/safe_text.h"
 #include "cli/commands.h"
 #include "sim/catalogue.h"
 #include "sim/scenario_paths.h"
@@ -14,8 +16,8 @@ int run_check(const std::vector<std::string>& files) {
   bool all_sound = true;
   for (const auto& file : files) {
     const auto problems = check_scenario(file);
-    for (const auto& problem : problems) std::cerr << problem << "\n";
-    if (problems.empty()) std::cout << "ok   " << file << "\n";
+    for (const auto& problem : problems) std::cerr << terminal_line(problem) << "\n";
+    if (problems.empty()) std::cout << "ok   " << terminal_line(file) << "\n";
     all_sound = all_sound && problems.empty();
   }
   return all_sound ? 0 : 2;
@@ -31,13 +33,13 @@ int run_list(bool json) {
   }
   if (dir.empty()) return fail("no scenarios folder found (set PERFLOOP_SCENARIOS)");
   const Catalogue catalogue = load_catalogue(dir);
-  for (const auto& problem : catalogue.problems) std::cerr << "perfloop: skipped " << problem.message << "\n";
+  for (const auto& problem : catalogue.problems) std::cerr << "perfloop: skipped " << terminal_line(problem.message) << "\n";
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : catalogue.entries)
       out.push_back({{"id", e.id}, {"file", e.file}, {"title", e.title}, {"level", e.meta.level},
                      {"families", e.meta.families}, {"minutes", e.meta.minutes}});
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out) << "\n";
   } else {
     for (const auto& e : catalogue.entries) {
       std::string families;

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "sim/json_text.h"
+#include "sim/safe_text.h"
 #include "cli/commands.h"
 #include "sim/answers.h"
 #include "sim/attempt_store.h"
@@ -76,7 +78,7 @@ int with_session(const std::string& scenario, const std::vector<std::string>& pa
 
 int run_solve(const SolveOptions& options) {
   return with_session(options.scenario, options.params, options.seed, "solve", [](LoopSession& session, const std::string& id) {
-    std::cout << answers_to_json(expert_answers(session, id)).dump(2) << "\n";
+    std::cout << json_text(answers_to_json(expert_answers(session, id))) << "\n";
     return 0;
   });
 }
@@ -92,22 +94,26 @@ int run_play(const PlayOptions& options) {
       return fail(options.answers + ": " + e.what());
     }
     const nlohmann::json json = play_result_json(result);
-    const std::string printed = options.json ? json.dump(2) + "\n" : scorecard_text(result);
+    const std::string printed = options.json ? json_text(json) + "\n" : scorecard_text(result);
     if (options.save_dir.empty()) {
       std::cout << printed;
       return 0;
     }
     // A result that cannot be saved is still printed: the grading is not lost.
     std::string saved, error;
+    std::vector<std::string> recovered;
     try {
-      saved = save_attempt(options.save_dir, id, json);
+      saved = save_attempt(options.save_dir, id, json, &recovered);
     } catch (const std::exception& e) {
       error = e.what();
     }
     std::cout << printed << std::flush;
+    for (const auto& line : recovered) std::cerr << "perfloop: " << terminal_line(line) << "\n";
     if (!error.empty()) return fail("could not save the attempt: " + error);
-    std::cerr << "perfloop: saved " << saved << "\n";
-    for (const auto& problem : load_attempts(options.save_dir).problems) std::cerr << "perfloop: " << problem << "\n";
+    std::cerr << "perfloop: saved " << terminal_line(saved) << "\n";
+    // What interrupted saves left, by name: the other attempts are not read.
+    for (const auto& problem : leftover_problems(options.save_dir))
+      std::cerr << "perfloop: " << terminal_line(problem) << "\n";
     return 0;
   });
 }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <iostream>
 
+#include "sim/json_text.h"
+#include "sim/safe_text.h"
 #include "cli/commands.h"
 #include "sim/report.h"
 #include "sim/scenario_paths.h"
@@ -12,7 +14,7 @@
 namespace perfloop::cli {
 
 int fail(const std::string& message) {
-  std::cerr << "perfloop: " << message << "\n";
+  std::cerr << "perfloop: " << terminal_line(message) << "\n";
   return 2;
 }
 
@@ -20,7 +22,7 @@ int fail(const std::string& message) {
 bool parse_param(const std::string& text, ParamValues& out, std::string& error) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    error = "--param '" + text + "': expected NAME=VALUE";
+    error = "--param " + quote(text) + ": expected NAME=VALUE";
     return false;
   }
   const std::string name = text.substr(0, eq);
@@ -28,7 +30,7 @@ bool parse_param(const std::string& text, ParamValues& out, std::string& error) 
   double number = 0.0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
   if (ec != std::errc() || end != value.data() + value.size() || !std::isfinite(number)) {
-    error = "--param " + name + ": '" + value + "' is not a number";
+    error = "--param " + printable(name, 80) + ": " + quote(value) + " is not a number";
     return false;
   }
   out[name] = number;
@@ -54,7 +56,7 @@ int run_simulate(const SimulateOptions& options) {
     RunInfo info{script.id(), script.title(), &planned, wall_s};
     if (options.json) {
       ReportOptions report_options{options.windows, options.traces};
-      std::cout << report_json(sim, info, report_options).dump(2) << "\n";
+      std::cout << json_text(report_json(sim, info, report_options)) << "\n";
     } else {
       std::cout << report_text(sim, info);
     }

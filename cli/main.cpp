@@ -2,9 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "sim/safe_text.h"
 #include "ui/gui_main.h"
 
 int main(int argc, char** argv) {
@@ -15,18 +18,24 @@ int main(int argc, char** argv) {
   SimulateOptions sim;
   auto* simulate = app.add_subcommand("simulate", "Run a scenario and print what its five signals show");
   simulate->add_option("scenario", sim.scenario, "Scenario id (e.g. checkout-inventory-payload) or path to a .lua file")->required();
+  // CLI11 would turn 99999999999999999999999 into the largest seed without a word.
   const CLI::Validator whole_number(
       [](std::string& text) {
-        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-        return digits ? std::string() : "must be a whole number from 0 up, got '" + text + "'";
+        std::uint64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        const bool whole = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        if (whole && error == std::errc() && end == text.data() + text.size()) return std::string();
+        return "must be a whole number from 0 to 18446744073709551615, got " + perfloop::quote(text, 40);
       },
       "N");
   simulate->add_option("--seed", sim.seed, "Random seed; the same seed gives the same numbers")->check(whole_number);
   simulate->add_option("--param", sim.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
   simulate->add_option("--fix", sim.fixes, "Apply a fix from the scenario's playbook at its fix time (repeatable)");
-  simulate->add_flag("--json", sim.json, "Print one JSON object (schema in README.md)");
-  simulate->add_flag("--windows", sim.windows, "With --json: include per-window metrics");
-  simulate->add_option("--traces", sim.traces, "With --json: include the N slowest traces per phase and endpoint")->check(CLI::Range(0, 1000));
+  auto* simulate_json = simulate->add_flag("--json", sim.json, "Print one JSON object (schema in README.md)");
+  simulate->add_flag("--windows", sim.windows, "With --json: include per-window metrics")->needs(simulate_json);
+  simulate->add_option("--traces", sim.traces, "With --json: include the N slowest traces per phase and endpoint")
+      ->check(CLI::Range(0, 1000))
+      ->needs(simulate_json);
 
   std::vector<std::string> check_files;
   auto* check = app.add_subcommand("check", "Validate scenario files: load, build every timeline point, fix and future change");
@@ -68,25 +77,31 @@ int main(int argc, char** argv) {
   gui_cmd->add_option("--settings", gui.settings_path, "Settings file (default ~/.config/perfloop/settings.json)");
   gui_cmd->add_option("--shot-dir", gui.shot_dir, "Folder F12 writes screenshots to (default: the current folder)");
   gui_cmd->add_option("--control-map", gui.control_map, "Write the named controls' window rectangles to this JSON file each frame they move");
-  gui_cmd->add_option("--bench-frames", gui.bench_frames, "Measure this many frames once the panel has settled, print frame times, exit")
-      ->check(CLI::Range(1, 1'000'000));
+  auto* bench_frames = gui_cmd->add_option("--bench-frames", gui.bench_frames,
+                                           "Measure this many frames once the panel has settled, print frame times, exit")
+                           ->check(CLI::Range(1, 1'000'000));
   gui_cmd->add_option("--bench-flame-nodes", gui.bench_flame_nodes, "With --bench-frames on profile: flame graph of at least this many nodes")
-      ->check(CLI::Range(1, 1'000'000));
-  gui_cmd->add_flag("--bench-zoom", gui.bench_zoom, "With --bench-frames on profile: zoom the flame graph every frame");
+      ->check(CLI::Range(1, 1'000'000))
+      ->needs(bench_frames);
+  gui_cmd->add_flag("--bench-zoom", gui.bench_zoom, "With --bench-frames on profile: zoom the flame graph every frame")
+      ->needs(bench_frames);
   gui_cmd->add_flag("--bench-pointer", gui.bench_pointer,
                     "With --bench-frames: sweep the pointer across the panel's main chart or flame graph, so every "
-                    "frame's hover and tooltip change");
-  gui_cmd->add_flag("--json", gui.json, "With --bench-frames: print one JSON object");
+                    "frame's hover and tooltip change")
+      ->needs(bench_frames);
+  gui_cmd->add_flag("--json", gui.json, "With --bench-frames: print one JSON object")->needs(bench_frames);
 
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");
-  bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison")->check(CLI::Range(1000, 100'000'000));
+  bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison (at most what one run may simulate)")
+      ->check(CLI::Range(1000, 20'000'000));
   bench_cmd->add_flag("--json", bench.json, "Print one JSON object");
 
   // CLI11 would only say "a subcommand is required"; name the word it did not know.
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
-    if (known.empty()) return fail(std::string("unknown command '") + argv[1] + "' (commands: simulate, solve, play, check, list, bench, gui)");
+    if (known.empty())
+      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, check, list, bench, gui)");
   }
   try {
     app.parse(argc, argv);
@@ -113,7 +128,7 @@ int main(int argc, char** argv) {
     if (*check) return run_check(check_files);
     if (*list) return run_list(list_json);
   } catch (const std::exception& e) {
-    std::cerr << "perfloop: internal error: " << e.what() << "\n";
+    std::cerr << "perfloop: internal error: " << perfloop::terminal_line(e.what()) << "\n";
     return 3;
   }
   return 2;

@@ -1,22 +1,37 @@
 #include "sim/answers.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "sim/bounded_file.h"
+#include "sim/safe_text.h"
+
 namespace perfloop {
 
+// Everything here may come from the file (a key, a value, nlohmann's excerpt
+// of a broken token): each part is made printable and capped, so the error
+// stays one line a terminal shows as it is.
 AnswersError::AnswersError(const std::string& file, const std::string& field, const std::string& message)
-    : std::runtime_error(file + ": " + (field.empty() ? "" : field + ": ") + message), field_(field) {}
+    : std::runtime_error(printable(file, 300) + ": " + (field.empty() ? "" : printable(field, 300) + ": ") +
+                         printable(message, 600)),
+      field_(field) {}
 
 namespace {
 
 using nlohmann::json;
 
-std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+std::string in_quotes(const std::string& s) { return quote(s, 80); }
+
+// A frame or an id is a line, not a document; this keeps a saved attempt small.
+constexpr std::size_t kMaxAnswerText = 4096;
+
+bool is_identifier(const std::string& key) {
+  if (key.empty() || key.size() > 64 || std::isdigit(static_cast<unsigned char>(key[0]))) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
 
 template <typename List>
 std::string joined(const List& names) {
@@ -50,8 +65,11 @@ class Object {
   [[noreturn]] void fail(const std::string& key, const std::string& message) const {
     throw AnswersError(file_, at(key), message);
   }
+  // The path of `key` under this object; a key that is not a plain name
+  // (it came from the file) is shown quoted: ["..."].
   std::string at(const std::string& key) const {
     if (key.empty()) return path_;
+    if (!is_identifier(key)) return path_ + "[" + quote(key, 60) + "]";
     return path_.empty() ? key : path_ + "." + key;
   }
   bool has(const std::string& key) const { return value_.contains(key); }
@@ -62,7 +80,11 @@ class Object {
   std::string text(const std::string& key) const {
     const json& v = require(key);
     if (!v.is_string()) fail(key, std::string("must be a string, got ") + type_name(v));
-    return v.get<std::string>();
+    const auto& text = v.get_ref<const std::string&>();
+    if (text.size() > kMaxAnswerText)
+      fail(key, "is " + std::to_string(text.size()) + " bytes, more than the " + std::to_string(kMaxAnswerText) +
+                    " an answer may be");
+    return text;
   }
   std::string text_or(const std::string& key, std::string fallback) const { return has(key) ? text(key) : fallback; }
   double number(const std::string& key, double low, double high) const {
@@ -242,7 +264,7 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
   const double version = top.number("version", 0, 1e6);
   if (version != kAnswersVersion)
     top.fail("version", "this perfloop reads version " + std::to_string(kAnswersVersion) + ", got " +
-                            top.require("version").dump());
+                            printable(top.require("version").dump(-1, ' ', false, json::error_handler_t::replace), 40));
   answers.scenario = top.text("scenario");
   if (answers.scenario != scenario_id)
     top.fail("scenario", "the answers are for " + in_quotes(answers.scenario) + ", not " + in_quotes(scenario_id));
@@ -281,13 +303,9 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
 }
 
 Answers read_answers_file(const std::string& path, const std::string& scenario_id, const ScenarioBuild& build) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw AnswersError(path, "", "is a folder, not an answers file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw AnswersError(path, "", "cannot open the answers file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_answers(text.str(), path, scenario_id, build);
+  const FileRead file = read_bounded_file(path, kMaxAnswersBytes, "an answers file");
+  if (!file.ok()) throw AnswersError(path, "", "cannot read the answers file: " + file.problem);
+  return parse_answers(file.text, path, scenario_id, build);
 }
 
 namespace {

@@ -15,8 +15,11 @@
 namespace perfloop {
 
 inline constexpr int kAnswersVersion = 1;
+// A learner's answers are a few kilobytes; anything past this is not one.
+inline constexpr std::size_t kMaxAnswersBytes = std::size_t{1} << 20;
 
-// A malformed answers file. what() is "file: field.path: message".
+// A malformed answers file. what() is "file: field.path: message", one
+// printable line whatever the file holds (keys and values are escaped and cut).
 class AnswersError : public std::runtime_error {
  public:
   AnswersError(const std::string& file, const std::string& field, const std::string& message);

@@ -1,11 +1,11 @@
-// Graded attempts kept on disk, one JSON file per attempt. A write goes to a
-// temporary file in the same folder, is flushed to the disk, then moved into
-// place under a name that must still be free (renameat2 with NOREPLACE, or
-// link where that is missing), so a crash leaves either the old folder or
-// the new file, never half a file, and no attempt overwrites another.
-// Reading skips and reports a file it cannot parse; it never deletes one.
+// Graded attempts kept on disk, one JSON file per attempt, written with
+// write_new_file (atomic, never over another file). Reading skips and
+// reports a file it cannot use; it never deletes one. Every file is read
+// only up to the size perfloop writes, and the folder is listed by name
+// only: finding the next free name does not open a single attempt.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -14,6 +14,9 @@
 namespace perfloop {
 
 inline constexpr int kAttemptVersion = 1;
+// An attempt perfloop writes is tens of kilobytes; it refuses to write or
+// read one past this.
+inline constexpr std::size_t kMaxAttemptBytes = std::size_t{4} << 20;
 
 struct SavedAttempt {
   std::string path;
@@ -25,15 +28,23 @@ struct AttemptFolder {
   std::vector<std::string> problems;   // "path: what is wrong", one per skipped file
 };
 
-// Writes {"format", "version", "result"} as attempt-<scenario>-<n>.json with
-// the first free n; creates the folder. Returns the path. Throws
-// std::runtime_error naming the path and the failing step.
-std::string save_attempt(const std::string& dir, const std::string& scenario, const nlohmann::json& result);
+// Writes {"format", "version", "result"} as attempt-<scenario>-<n>.json, n
+// one past the highest there for that scenario (or the first free name
+// after it); creates the folder. Complete attempts that interrupted saves
+// left in the folder are moved to attempt names first, each with a line in
+// `recovered`. Returns the path. Throws std::runtime_error naming the path
+// and, in words, what went wrong.
+std::string save_attempt(const std::string& dir, const std::string& scenario, const nlohmann::json& result,
+                         std::vector<std::string>* recovered = nullptr);
 
 AttemptFolder load_attempts(const std::string& dir);
 
-// Writes `text` to `path` atomically, replacing it (temp file, fsync, rename,
-// fsync of the folder): for files that have one current version, like settings.
-void write_file_atomically(const std::string& path, const std::string& text);
+// What interrupted saves left in the folder, one line each, opening only
+// those files: what a save reports after it, instead of reading every attempt.
+std::vector<std::string> leftover_problems(const std::string& dir);
+
+// Parses an attempt file's text; throws std::runtime_error saying what is
+// wrong with it. Returns the result.
+nlohmann::json parse_attempt(const std::string& text);
 
 }  // namespace perfloop

@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "sim/program.h"
+#include "sim/run_budget.h"
+#include "sim/scenario_plan.h"
 
 namespace perfloop {
 
@@ -42,6 +44,16 @@ void build_and_compile(ScenarioScript& script, const ParamValues& values, const 
   }
 }
 
+// Plans a run with the default params and `fixes`; throws when it would cost more than a run may.
+void check_plan_cost(ScenarioScript& script, const std::vector<std::string>& fixes, const std::string& what) {
+  const PlannedRun planned = plan_run(script, {}, fixes, 1);
+  try {
+    check_run_budget(planned.plan);
+  } catch (const std::invalid_argument& e) {
+    throw ScenarioError(script.file(), 0, "", what + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> check_scenario(const std::string& file) {
@@ -65,6 +77,9 @@ std::vector<std::string> check_scenario(const std::string& file) {
       for (const auto& [name, value] : initial.enforce.future[i].set) changed[name] = value;
       build_and_compile(script, changed, "enforce.future[" + std::to_string(i + 1) + "]");
     }
+    // What the engine will be asked to run: the incident as written, and with each fix.
+    check_plan_cost(script, {}, "the default run");
+    for (const auto& fix : initial.fixes) check_plan_cost(script, {fix.id}, "the run with fixes." + fix.id);
   } catch (const ScenarioError& e) {
     return {e.what()};
   }

@@ -12,6 +12,8 @@
 //   run_protected(); outside it, C++ uses non-allocating calls only.
 #include "sim/lua_sandbox.h"
 
+#include "sim/lua_bounded_library.h"
+
 #include <lua.hpp>
 
 #include <algorithm>
@@ -42,7 +44,11 @@ constexpr int kHookIntervalMax = 1000;
 constexpr auto kCheckPeriod = std::chrono::microseconds(1000);
 constexpr int kArmedHookMask = LUA_MASKCOUNT | LUA_MASKCALL;
 
-constexpr std::size_t kPatternLimit = 256;
+// Work done outside instructions counts against the instruction budget:
+// each call (a C function can do a lot in one), and each block of allocated
+// memory (a 30 MB concatenation is one instruction).
+constexpr std::uint64_t kCallCharge = 20;
+constexpr std::size_t kBytesPerInstruction = 64;
 
 // Converting a result allocates no Lua memory by design; the headroom keeps a
 // mistake there from turning into an unprotected error (a panic).
@@ -232,25 +238,6 @@ struct SandboxNative {
     return 0;
   }
 
-  // --- string.find/match/gmatch/gsub with bounded patterns -----------------
-
-  // Upvalues: the original function, and whether argument 4 can ask for a
-  // plain search (string.find), where the "pattern" is only a needle.
-  static int bounded_pattern(lua_State* L) {
-    luaL_checkstring(L, 1);
-    std::size_t length = 0;
-    luaL_checklstring(L, 2, &length);
-    const bool plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
-    if (length > kPatternLimit && !plain)
-      return luaL_error(L, "pattern too long (%d bytes, at most %d allowed)", static_cast<int>(length),
-                        static_cast<int>(kPatternLimit));
-    const int arguments = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, arguments, LUA_MULTRET);
-    return lua_gettop(L);
-  }
-
   // --- setmetatable without __gc -------------------------------------------
 
   // Finalizers run with hooks switched off, so a __gc could loop forever out
@@ -364,13 +351,6 @@ struct SandboxNative {
     lua_getglobal(L, "string");
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
-    const char* const pattern_functions[] = {"find", "match", "gmatch", "gsub"};
-    for (const char* name : pattern_functions) {
-      lua_getfield(L, -1, name);
-      lua_pushboolean(L, std::strcmp(name, "find") == 0);
-      lua_pushcclosure(L, bounded_pattern, 2);
-      lua_setfield(L, -2, name);
-    }
     lua_pop(L, 1);
 
     lua_getglobal(L, "math");
@@ -473,6 +453,7 @@ end
     LuaSandbox& box = sandbox_of(L);
     open_libraries(L);
     remove_unsafe_functions(L);
+    install_bounded_library(L, &box.budget_);
     install_ordered_iteration(L, box);
 
     for (int kind = 1; kind < LuaSandbox::kAbortKinds; ++kind) {
@@ -594,6 +575,7 @@ end
 
 LuaSandbox::LuaSandbox(SandboxLimits limits, std::uint64_t seed, std::string_view prelude)
     : limits_(limits), memory_limit_(limits.memory_bytes), seed_(seed), random_state_(seed) {
+  budget_.memory_bytes = limits.memory_bytes;
   L_ = lua_newstate(&LuaSandbox::allocate, this);
   if (!L_) throw std::runtime_error("cannot create a Lua state");
   *static_cast<LuaSandbox**>(lua_getextraspace(L_)) = this;
@@ -674,6 +656,7 @@ std::optional<SandboxFailure> LuaSandbox::run_protected(NativeEntry entry, void*
 void LuaSandbox::arm_limits() {
   const auto now = Clock::now();
   instructions_ = 0;
+  budget_.charged = 0;
   hook_interval_ = kHookIntervalMax;
   last_check_ = now;
   deadline_ = now + limits_.wall_time;
@@ -692,14 +675,16 @@ void LuaSandbox::trip(Abort reason) {
 
 void LuaSandbox::on_hook(lua_State* L, lua_Debug* ar) {
   LuaSandbox& box = sandbox_of(L);
-  if (box.abort_ == Abort::None && ar->event != LUA_HOOKCOUNT) {  // a call: only the clock
-    if (Clock::now() < box.deadline_) return;
-    box.trip(Abort::Time);
+  if (box.abort_ == Abort::None && ar->event != LUA_HOOKCOUNT) {  // a call: its charge and the clock
+    box.budget_.charged += kCallCharge;
+    if (box.instructions_ + box.budget_.charged >= box.limits_.instructions) box.trip(Abort::Instructions);
+    else if (Clock::now() < box.deadline_) return;
+    else box.trip(Abort::Time);
   }
   if (box.abort_ == Abort::None) {
     box.instructions_ += static_cast<std::uint64_t>(box.hook_interval_);
     const auto now = Clock::now();
-    if (box.instructions_ >= box.limits_.instructions) {
+    if (box.instructions_ + box.budget_.charged >= box.limits_.instructions) {
       box.trip(Abort::Instructions);
     } else if (now >= box.deadline_) {
       box.trip(Abort::Time);
@@ -747,6 +732,7 @@ void* LuaSandbox::allocate(void* self, void* block, std::size_t old_size, std::s
     box.trip(Abort::Memory);
     return nullptr;
   }
+  if (new_size > previous) box.budget_.charged += (new_size - previous) / kBytesPerInstruction;
   box.memory_used_ = box.memory_used_ - previous + new_size;
   return moved;
 }

@@ -7,16 +7,22 @@
 // undeclared global is an error. math.random is deterministic, and so is the
 // order pairs() and next() visit keys in (Lua's own varies between runs). setmetatable
 // refuses __gc (finalizers run with hooks off, out of reach of the limits).
-// Patterns of string.find/match/gmatch/gsub are at most 256 bytes.
+// The library functions that loop inside C as long as their arguments ask
+// (string.rep, the pattern functions, table.move/insert/remove) are bounded
+// by their arguments before they start (lua_bounded_library.h).
 //
 // Limits: memory (custom allocator), instructions and wall-clock time per run
 // (a count hook every <= 1000 instructions, plus a clock check on every call
-// so that slow C functions cannot run far past the deadline). A tripped limit
-// cannot be caught by the script's own pcall: the hook then fires on every
-// instruction and raises until the error reaches the sandbox's protected
-// call. Such a sandbox is spent; every later call fails with the same reason.
-// Not covered: a single C call that runs long, e.g. a backtracking pattern
-// match; hooks only run between instructions.
+// so that slow C functions cannot run far past the deadline). Calls and
+// allocated memory are charged as instructions too, so the instruction limit,
+// which is the same on every machine, is normally the one that trips; the
+// clock is the backstop. A tripped limit cannot be caught by the script's own
+// pcall: the hook then fires on every instruction and raises until the error
+// reaches the sandbox's protected call. Such a sandbox is spent; every later
+// call fails with the same reason. Hooks only run between instructions, so a
+// C call that these bounds do not foresee can still run long in process:
+// scripts that come from outside run in a child process (script_runner.h),
+// where the kernel's limits hold whatever the script does.
 //
 // Errors come back as values (SandboxFailure), never as C++ exceptions thrown
 // through Lua frames. Results are read with raw access only (snapshot), so no
@@ -31,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/lua_bounded_library.h"
 #include "sim/model.h"
 
 struct lua_State;
@@ -40,8 +47,8 @@ namespace perfloop {
 
 struct SandboxLimits {
   std::size_t memory_bytes = std::size_t{64} << 20;  // the whole lua_State
-  std::uint64_t instructions = 200'000'000;           // per run_chunk / call
-  std::chrono::milliseconds wall_time{2000};          // per run_chunk / call
+  std::uint64_t instructions = 200'000'000;           // per run_chunk / call, calls and memory included
+  std::chrono::milliseconds wall_time{3000};          // per run_chunk / call; the backstop
 };
 
 // Why a run failed.
@@ -157,6 +164,7 @@ class LuaSandbox {
 
   // Per-run budget, read by the count hook.
   std::uint64_t instructions_ = 0;
+  LibraryBudget budget_;  // work charged outside instructions, and the bounded functions' memory limit
   int hook_interval_ = 0;
   std::chrono::steady_clock::time_point deadline_{};
   std::chrono::steady_clock::time_point last_check_{};

@@ -32,7 +32,6 @@ double CompiledModel::rate_factor(double t_s) const {
 namespace {
 
 // Bounds that keep every later double-to-integer conversion defined.
-constexpr double kMaxLoopCount = 1e6;
 constexpr double kMaxSizeFactor = 1e3;
 
 class EndpointCompiler {
@@ -122,10 +121,14 @@ class EndpointCompiler {
       case Step::Kind::Queries: {
         const double trips = step.count / std::max(step.batch, 1.0);
         if (trips <= 0) break;
+        if (!(trips <= kMaxRoundTripsPerStep))
+          throw std::invalid_argument("a queries step makes " + std::to_string(trips) +
+                                      " round trips per request (count / batch), more than the engine allows (" +
+                                      std::to_string(static_cast<long>(kMaxRoundTripsPerStep)) + ")");
         Op begin;
         begin.kind = OpKind::LoopBegin;
         begin.uid = uid(path, "loop");
-        begin.loop_count = std::min(trips, kMaxLoopCount);
+        begin.loop_count = trips;
         const auto begin_index = out_.ops.size();
         out_.ops.push_back(begin);
         const auto body = static_cast<std::int32_t>(out_.ops.size());

@@ -74,6 +74,11 @@ struct EndpointProgram {
 // to this many ops, each keeping its own stacks for the profile.
 constexpr int kMaxOpsPerCpuJob = 4;
 
+// Round trips one queries step may make per request (count / batch). The
+// loader refuses more, with the field's name; the compiler holds it for
+// models built any other way.
+inline constexpr double kMaxRoundTripsPerStep = 1e5;
+
 struct CompiledModel {
   ServiceSpec service;
   LoadSpec load;

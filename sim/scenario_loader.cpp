@@ -28,7 +28,11 @@
 #include <set>
 #include <string_view>
 
+#include "sim/bounded_file.h"
 #include "sim/lua_sandbox.h"
+#include "sim/program.h"
+#include "sim/safe_text.h"
+#include "sim/script_runner.h"
 #include "sim/symbols.h"
 
 namespace perfloop {
@@ -39,12 +43,27 @@ namespace perfloop {
 
 namespace {
 
+// Everything in an error may come from the script (its path, a key, a
+// message it raised): each part is made printable and capped, so the error
+// stays one line a terminal shows as it is.
 std::string compose_error(const std::string& file, int line, const std::string& field, const std::string& message) {
-  std::string text = file;
+  std::string text = printable(file, 300);
   if (line > 0) text += ":" + std::to_string(line);
   if (!text.empty()) text += ": ";
-  if (!field.empty()) text += field + ": ";
-  return text + message;
+  if (!field.empty()) text += printable(field, 300) + ": ";
+  return text + printable(message, 600);
+}
+
+// A Lua traceback keeps its lines; each is made printable, and there are at most 40.
+std::string printable_lines(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  for (int lines = 0; start <= text.size() && lines < 40; ++lines) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    out += (out.empty() ? "" : "\n") + printable(std::string_view(text).substr(start, end - start), 300);
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -54,7 +73,12 @@ ScenarioError::ScenarioError(std::string file, int line, std::string field, cons
       file_(std::move(file)),
       line_(line),
       field_(std::move(field)),
-      message_(message) {}
+      message_(printable(message, 600)) {}
+
+ScenarioError& ScenarioError::with_traceback(const std::string& traceback) {
+  traceback_ = printable_lines(traceback);
+  return *this;
+}
 
 namespace {
 
@@ -89,8 +113,22 @@ syscalls = constructor("syscalls")
 downstream = constructor("downstream")
 )lua";
 
-constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;
-constexpr double kMaxDurationS = 30.0 * 24 * 3600;
+// Sizes a scenario may have. Each keeps what it feeds bounded: a run's
+// memory and events, a saved attempt's size, the time to check a file.
+constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
+constexpr std::size_t kMaxTextBytes = 4096;
+constexpr std::size_t kMaxListItems = 1000;
+constexpr std::size_t kMaxEndpoints = 64;
+constexpr std::size_t kMaxBottlenecks = 20;
+constexpr std::size_t kMaxTimelineEvents = 200;
+constexpr double kMaxDurationS = 7.0 * 24 * 3600;  // the engine keeps at most seven days of windows
+constexpr double kMaxRps = 1e6;
+constexpr double kMaxLoadFactor = 1000.0;
+constexpr double kMaxStepMs = 1e6;      // one step's time; per-KB times multiply up to this with payloads
+constexpr double kMaxPerKbMs = 1000.0;
+constexpr double kMaxTimeoutMs = 1e12;  // "never" in practice, and still within the engine's integer nanoseconds
+constexpr double kMaxKb = 1e6;          // one payload, allocation or bundle: 1 GB
+constexpr double kMaxCount = 1e9;       // syscalls per request; queries are bounded by round trips
 
 std::uint64_t fnv1a64(std::string_view text) {
   std::uint64_t hash = 0xcbf29ce484222325ULL;
@@ -124,14 +162,8 @@ bool is_identifier(std::string_view text) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
-std::string in_quotes(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
+// A name or value from the script, as a message shows it: quoted, escaped, capped.
+std::string in_quotes(std::string_view text) { return quote(text, 80); }
 
 // parent.key, or parent["key"] when key is not an identifier.
 std::string field_path(const std::string& parent, std::string_view key) {
@@ -177,11 +209,11 @@ struct Bounds {
 };
 
 Bounds any_finite() { return {}; }
-Bounds at_least(double low) { return {low, kInf, false, false, false}; }
-Bounds above(double low) { return {low, kInf, true, false, false}; }
 Bounds within(double low, double high) { return {low, high, false, false, false}; }
 Bounds strictly_within(double low, double high) { return {low, high, true, true, false}; }
 Bounds whole_within(double low, double high) { return {low, high, false, false, true}; }
+Bounds up_to(double high) { return within(0.0, high); }
+Bounds above_up_to(double low, double high) { return {low, high, true, false, false}; }
 
 std::string describe(const Bounds& bounds) {
   const bool has_low = std::isfinite(bounds.low);
@@ -215,8 +247,7 @@ Bounds param_bounds(const ParamSpec& spec) {
 
 std::string describe_value(const LuaValue& value) {
   if (value.type != LuaValue::Type::String) return value.type_name();
-  std::string shown = value.text.size() > 40 ? value.text.substr(0, 40) + "..." : value.text;
-  return "string " + in_quotes(shown);
+  return "string " + quote(value.text, 60);
 }
 
 // ============================================================================
@@ -242,9 +273,17 @@ class Reader {
     return value.number;
   }
 
+  // Every text a scenario gives is shown to learners and written into JSON:
+  // it must be UTF-8, and one field is at most kMaxTextBytes.
   std::string text(const LuaValue& value, const Place& place, bool allow_empty) const {
     if (value.type != LuaValue::Type::String) fail(place, "must be a string, got " + describe_value(value));
     if (!allow_empty && value.text.empty()) fail(place, "must not be empty");
+    if (const std::size_t bad = first_invalid_utf8(value.text); bad != std::string::npos)
+      fail(place, "is not valid UTF-8 (byte " + std::to_string(bad + 1) + " of " + describe_value(value) +
+                      "); save the scenario as UTF-8");
+    if (value.text.size() > kMaxTextBytes)
+      fail(place, "is " + std::to_string(value.text.size()) + " bytes, more than the " + std::to_string(kMaxTextBytes) +
+                      " one text may be");
     return value.text;
   }
 
@@ -253,9 +292,13 @@ class Reader {
     return value.boolean;
   }
 
-  // Items 1..n without gaps. Named fields are refused unless allowed.
-  const std::vector<LuaItem>& sequence(const LuaValue& value, const Place& place, bool fields_allowed = false) const {
+  // Items 1..n without gaps, at most `most`. Named fields are refused unless allowed.
+  const std::vector<LuaItem>& sequence(const LuaValue& value, const Place& place, bool fields_allowed = false,
+                                       std::size_t most = kMaxListItems) const {
     expect_table(value, place);
+    if (value.items.size() > most)
+      fail(place, "lists " + std::to_string(value.items.size()) + " entries, more than the " + std::to_string(most) +
+                      " allowed here");
     if (!fields_allowed && !value.fields.empty())
       fail(child_place(place, field_path(place.path, value.fields.front().key), nullptr),
            "unexpected named field (expected a list)");
@@ -266,9 +309,12 @@ class Reader {
     return value.items;
   }
 
-  // Named entries only.
+  // Named entries only, at most kMaxListItems.
   const std::vector<LuaField>& named(const LuaValue& value, const Place& place) const {
     expect_table(value, place);
+    if (value.fields.size() > kMaxListItems)
+      fail(place, "has " + std::to_string(value.fields.size()) + " entries, more than the " +
+                      std::to_string(kMaxListItems) + " allowed here");
     if (!value.items.empty())
       fail(child_place(place, index_path(place.path, value.items.front().index), nullptr),
            "unexpected list entry (expected named entries)");
@@ -491,7 +537,7 @@ class BuildReader {
     ScenarioBuild build;
     build.duration_s = top.number("duration_s", Bounds{0.0, kMaxDurationS, true, false, false});
     // Not capped at duration_s: a shorter run (a param) simply ends before the fix.
-    build.fix_at_s = top.number_or("fix_at_s", -1.0, at_least(0.0));
+    build.fix_at_s = top.number_or("fix_at_s", -1.0, up_to(kMaxDurationS));
     build.first_phase = top.text_or("first_phase", build.first_phase, false);
 
     ModelSpec& model = build.model;
@@ -506,7 +552,7 @@ class BuildReader {
                            model.endpoints);
     build.timeline = read_timeline(top);
     build.fixes = read_fixes(top);
-    build.fix_spacing_s = top.number_or("fix_spacing_s", build.fix_spacing_s, at_least(0.0));
+    build.fix_spacing_s = top.number_or("fix_spacing_s", build.fix_spacing_s, up_to(kMaxDurationS));
     build.bottlenecks = read_bottlenecks(top, model.endpoints, model.slo, build.fixes);
     check_header_families(build.bottlenecks);
     build.enforce = read_enforce(top, model.endpoints, !build.bottlenecks.empty());
@@ -527,17 +573,17 @@ class BuildReader {
       GcSpec& spec = service.gc;
       spec.enabled = r.flag_or("enabled", spec.enabled);
       spec.gogc = r.number_or("gogc", spec.gogc, Bounds{0.0, 1e6, true, false, false});
-      spec.live_heap_mb = r.number_or("live_heap_mb", spec.live_heap_mb, at_least(0.0));
-      spec.malloc_ns_per_kb = r.number_or("malloc_ns_per_kb", spec.malloc_ns_per_kb, at_least(0.0));
-      spec.scan_ns_per_kb = r.number_or("scan_ns_per_kb", spec.scan_ns_per_kb, at_least(0.0));
-      spec.stw_pause_ms = r.number_or("stw_pause_ms", spec.stw_pause_ms, at_least(0.0));
+      spec.live_heap_mb = r.number_or("live_heap_mb", spec.live_heap_mb, up_to(kMaxKb));
+      spec.malloc_ns_per_kb = r.number_or("malloc_ns_per_kb", spec.malloc_ns_per_kb, up_to(1e6));
+      spec.scan_ns_per_kb = r.number_or("scan_ns_per_kb", spec.scan_ns_per_kb, up_to(1e6));
+      spec.stw_pause_ms = r.number_or("stw_pause_ms", spec.stw_pause_ms, up_to(kMaxStepMs));
     }
     return service;
   }
 
   LoadSpec read_load(const Record& record) const {
     LoadSpec load;
-    load.rps = record.number("rps", above(0.0));
+    load.rps = record.number("rps", above_up_to(0.0, kMaxRps));
     const LuaValue* curve = record.find("curve");
     if (!curve) return load;
     const Place curve_place = record.at("curve");
@@ -546,8 +592,8 @@ class BuildReader {
       const auto& pair = reader_.sequence(item.value, place);
       if (pair.size() != 2) reader_.fail(place, "must be {t_s, factor}");
       LoadPoint point;
-      point.t_s = reader_.number(pair[0].value, {index_path(place.path, 1), place.line}, at_least(0.0));
-      point.factor = reader_.number(pair[1].value, {index_path(place.path, 2), place.line}, at_least(0.0));
+      point.t_s = reader_.number(pair[0].value, {index_path(place.path, 1), place.line}, up_to(kMaxDurationS));
+      point.factor = reader_.number(pair[1].value, {index_path(place.path, 2), place.line}, up_to(kMaxLoadFactor));
       if (!load.curve.empty() && point.t_s <= load.curve.back().t_s)
         reader_.fail({index_path(place.path, 1), place.line},
                      "must be greater than the previous point's t_s (" + format_number(load.curve.back().t_s) +
@@ -559,7 +605,7 @@ class BuildReader {
 
   std::vector<EndpointSpec> read_endpoints(const Record& top) const {
     const Place list_place = top.at("endpoints");
-    const auto& items = reader_.sequence(top.require("endpoints"), list_place);
+    const auto& items = reader_.sequence(top.require("endpoints"), list_place, false, kMaxEndpoints);
     if (items.empty()) reader_.fail(list_place, "must list at least one endpoint");
     std::vector<EndpointSpec> endpoints;
     std::set<std::string> names;
@@ -572,10 +618,10 @@ class BuildReader {
 
       EndpointSpec endpoint;
       endpoint.name = name;
-      endpoint.share = record.number_or("share", endpoint.share, above(0.0));
-      endpoint.timeout_ms = record.number_or("timeout_ms", endpoint.timeout_ms, above(0.0));
+      endpoint.share = record.number_or("share", endpoint.share, above_up_to(0.0, 1e6));
+      endpoint.timeout_ms = record.number_or("timeout_ms", endpoint.timeout_ms, above_up_to(0.0, kMaxTimeoutMs));
       endpoint.size_cv = record.number_or("size_cv", 0.0, within(0.0, 10.0));
-      endpoint.size_max = record.number_or("size_max", endpoint.size_max, above(0.0));
+      endpoint.size_max = record.number_or("size_max", endpoint.size_max, above_up_to(0.0, 1000.0));
       if (const LuaValue* client = record.find("client")) endpoint.client = read_client(record, *client, name);
       SpanBudget budget;
       endpoint.root = read_span(record.require("root"), record.at("root"), budget);
@@ -591,14 +637,14 @@ class BuildReader {
     ClientSpec client;
     client.enabled = true;
     client.route = r.text_or("route", endpoint_name, false);
-    client.bundle_kb = r.number_or("bundle_kb", client.bundle_kb, at_least(0.0));
-    client.bandwidth_mbps = r.number_or("bandwidth_mbps", client.bandwidth_mbps, above(0.0));
-    client.ttfb_ms = r.number_or("ttfb_ms", client.ttfb_ms, at_least(0.0));
+    client.bundle_kb = r.number_or("bundle_kb", client.bundle_kb, up_to(kMaxKb));
+    client.bandwidth_mbps = r.number_or("bandwidth_mbps", client.bandwidth_mbps, above_up_to(0.0, 1e6));
+    client.ttfb_ms = r.number_or("ttfb_ms", client.ttfb_ms, up_to(kMaxStepMs));
     client.parse_compile_ms_per_kb =
-        r.number_or("parse_compile_ms_per_kb", client.parse_compile_ms_per_kb, at_least(0.0));
-    client.execute_ms = r.number_or("execute_ms", client.execute_ms, at_least(0.0));
+        r.number_or("parse_compile_ms_per_kb", client.parse_compile_ms_per_kb, up_to(kMaxPerKbMs));
+    client.execute_ms = r.number_or("execute_ms", client.execute_ms, up_to(kMaxStepMs));
     client.device_cv = r.number_or("device_cv", client.device_cv, within(0.0, 10.0));
-    client.inp_handler_ms = r.number_or("inp_handler_ms", client.inp_handler_ms, at_least(0.0));
+    client.inp_handler_ms = r.number_or("inp_handler_ms", client.inp_handler_ms, up_to(kMaxStepMs));
     if (const LuaValue* modules = r.find("modules")) read_modules(r, *modules, client);
     return client;
   }
@@ -614,9 +660,9 @@ class BuildReader {
                      {"name", "kb", "execute_ms"});
       BundleModule module;
       module.name = m.text("name");
-      module.kb = m.number("kb", at_least(0.0));
+      module.kb = m.number("kb", up_to(kMaxKb));
       timed.push_back(m.find("execute_ms") != nullptr);
-      module.execute_ms = m.number_or("execute_ms", 0.0, at_least(0.0));
+      module.execute_ms = m.number_or("execute_ms", 0.0, up_to(kMaxStepMs));
       total_kb += module.kb;
       timed_ms += module.execute_ms;
       client.modules.push_back(std::move(module));
@@ -716,15 +762,15 @@ class BuildReader {
       const Record r(reader_, value, place, {"kind", "frame", "ms", "dist", "cv", "alloc_kb", "sized"});
       step.kind = Step::Kind::Cpu;
       step.frame = r.text("frame");
-      step.ms = r.number("ms", at_least(0.0));
+      step.ms = r.number("ms", up_to(kMaxStepMs));
       step.dist = read_distribution(r);
       step.sized = r.flag_or("sized", false);
-      step.alloc_kb = r.number_or("alloc_kb", 0.0, at_least(0.0));
+      step.alloc_kb = r.number_or("alloc_kb", 0.0, up_to(kMaxKb));
     } else if (kind == "wait") {
       const Record r(reader_, value, place, {"kind", "frame", "ms", "dist", "cv", "sized"});
       step.kind = Step::Kind::Wait;
       step.frame = r.text("frame");
-      step.ms = r.number("ms", at_least(0.0));
+      step.ms = r.number("ms", up_to(kMaxStepMs));
       step.dist = read_distribution(r);
       step.sized = r.flag_or("sized", false);
     } else if (kind == "queries") {
@@ -732,31 +778,39 @@ class BuildReader {
                      {"kind", "frame", "count", "batch", "rtt_ms", "ms", "dist", "cv", "alloc_kb"});
       step.kind = Step::Kind::Queries;
       step.frame = r.text("frame");
-      step.count = r.number("count", at_least(0.0));
-      step.batch = r.number_or("batch", 1.0, at_least(1.0));
-      step.rtt_ms = r.number("rtt_ms", at_least(0.0));
-      step.ms = r.number_or("ms", 0.0, at_least(0.0));
+      step.count = r.number("count", up_to(kMaxCount));
+      step.batch = r.number_or("batch", 1.0, within(1.0, kMaxCount));
+      if (step.count / step.batch > kMaxRoundTripsPerStep)
+        r.fail("count", "makes " + format_number(step.count / step.batch) +
+                            " round trips per request (count / batch), more than the " +
+                            format_number(kMaxRoundTripsPerStep) + " one step may");
+      step.rtt_ms = r.number("rtt_ms", up_to(kMaxStepMs));
+      step.ms = r.number_or("ms", 0.0, up_to(kMaxStepMs));
       step.dist = read_distribution(r);
       step.sized = r.flag_or("sized", false);
-      step.alloc_kb = r.number_or("alloc_kb", 0.0, at_least(0.0));
+      step.alloc_kb = r.number_or("alloc_kb", 0.0, up_to(kMaxKb));
     } else if (kind == "lock") {
       const Record r(reader_, value, place, {"kind", "lock", "frame", "ms", "dist", "cv", "sized"});
       step.kind = Step::Kind::Lock;
       step.lock = r.text("lock");
       step.frame = r.text("frame");
-      step.ms = r.number("ms", at_least(0.0));
+      step.ms = r.number("ms", up_to(kMaxStepMs));
       step.dist = read_distribution(r);
       step.sized = r.flag_or("sized", false);
     } else if (kind == "syscalls") {
       const Record r(reader_, value, place, {"kind", "frame", "count", "batch", "ms", "dist", "cv", "alloc_kb", "sized"});
       step.kind = Step::Kind::Syscalls;
       step.frame = r.text("frame");
-      step.count = r.number("count", at_least(0.0));
-      step.batch = r.number_or("batch", 1.0, at_least(1.0));
-      step.ms = r.number("ms", at_least(0.0));
+      step.count = r.number("count", up_to(kMaxCount));
+      step.batch = r.number_or("batch", 1.0, within(1.0, kMaxCount));
+      step.ms = r.number("ms", up_to(kMaxStepMs));
+      if (step.count / step.batch * step.ms > kMaxStepMs)
+        r.fail("ms", "makes " + format_number(step.count / step.batch * step.ms) +
+                         " ms of system calls per request (count / batch × ms), more than the " +
+                         format_number(kMaxStepMs) + " one step may");
       step.dist = read_distribution(r);
       step.sized = r.flag_or("sized", false);
-      step.alloc_kb = r.number_or("alloc_kb", 0.0, at_least(0.0));
+      step.alloc_kb = r.number_or("alloc_kb", 0.0, up_to(kMaxKb));
     } else {  // downstream
       const Record r(reader_, value, place,
                      {"kind", "service", "frame", "rtt_ms", "remote_ms", "remote_ms_per_kb", "payload_kb",
@@ -765,12 +819,12 @@ class BuildReader {
       step.service = r.text("service");
       step.frame = r.text_or("frame", "encoding/json.Unmarshal", false);
       if (!r.find("rtt_ms") && !r.find("remote_ms")) reader_.fail(r.place(), "needs rtt_ms or remote_ms");
-      step.rtt_ms = r.number_or("rtt_ms", 0.0, at_least(0.0));
-      step.remote_ms = r.number_or("remote_ms", 0.0, at_least(0.0));
-      step.remote_ms_per_kb = r.number_or("remote_ms_per_kb", 0.0, at_least(0.0));
-      step.payload_kb = r.number("payload_kb", at_least(0.0));
-      step.decode_ms_per_kb = r.number_or("decode_ms_per_kb", 0.0, at_least(0.0));
-      step.decode_alloc_per_kb = r.number_or("decode_alloc_per_kb", 0.0, at_least(0.0));
+      step.rtt_ms = r.number_or("rtt_ms", 0.0, up_to(kMaxStepMs));
+      step.remote_ms = r.number_or("remote_ms", 0.0, up_to(kMaxStepMs));
+      step.remote_ms_per_kb = r.number_or("remote_ms_per_kb", 0.0, up_to(kMaxPerKbMs));
+      step.payload_kb = r.number("payload_kb", up_to(kMaxKb));
+      step.decode_ms_per_kb = r.number_or("decode_ms_per_kb", 0.0, up_to(kMaxPerKbMs));
+      step.decode_alloc_per_kb = r.number_or("decode_alloc_per_kb", 0.0, up_to(kMaxPerKbMs));
       step.error_prob = r.number_or("error_prob", 0.0, within(0.0, 1.0));
       step.dist = read_distribution(r);
       step.sized = r.flag_or("sized", false);
@@ -795,7 +849,7 @@ class BuildReader {
   SloSpec read_slo(const Record& record, const std::vector<EndpointSpec>& endpoints) const {
     SloSpec slo;
     slo.endpoint = read_endpoint_name(record, "endpoint", endpoints);
-    slo.threshold_ms = record.number_or("threshold_ms", slo.threshold_ms, above(0.0));
+    slo.threshold_ms = record.number_or("threshold_ms", slo.threshold_ms, above_up_to(0.0, kMaxTimeoutMs));
     slo.objective = record.number_or("objective", slo.objective, strictly_within(0.0, 1.0));
     const LuaValue* alerts = record.find("alerts");
     if (!alerts) return slo;
@@ -805,8 +859,8 @@ class BuildReader {
                      {"name", "burn_rate", "short_window_s", "long_window_s"});
       SloAlertSpec alert;
       alert.name = r.text("name");
-      alert.burn_rate = r.number_or("burn_rate", alert.burn_rate, above(0.0));
-      alert.long_window_s = r.number_or("long_window_s", alert.long_window_s, above(0.0));
+      alert.burn_rate = r.number_or("burn_rate", alert.burn_rate, above_up_to(0.0, 1e6));
+      alert.long_window_s = r.number_or("long_window_s", alert.long_window_s, above_up_to(0.0, kMaxDurationS));
       alert.short_window_s =
           r.number_or("short_window_s", alert.short_window_s, Bounds{0.0, alert.long_window_s, true, false, false});
       slo.alerts.push_back(std::move(alert));
@@ -841,11 +895,12 @@ class BuildReader {
     const LuaValue* list = top.find("timeline");
     if (!list) return timeline;
     const Place list_place = top.at("timeline");
-    for (const LuaItem& item : reader_.sequence(*list, list_place)) {
+    for (const LuaItem& item : reader_.sequence(*list, list_place, false, kMaxTimelineEvents)) {
       const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
                      {"at_s", "phase", "kind", "service", "text", "set"});
       TimelineEvent event;
-      event.at_s = r.number("at_s", at_least(0.0));  // events after the end never happen; not an error
+      // Events after the end never happen; not an error, but still a time the engine can hold.
+      event.at_s = r.number("at_s", up_to(1e9));
       event.phase = r.text_or("phase", "");
       event.kind = r.text_or("kind", "config");
       if (event.kind != "deploy" && event.kind != "config" && event.kind != "fix" && event.kind != "load")
@@ -900,7 +955,7 @@ class BuildReader {
     if (!list) return bottlenecks;
     const Place list_place = top.at("bottlenecks");
     std::set<std::string> ids;
-    for (const LuaItem& item : reader_.sequence(*list, list_place)) {
+    for (const LuaItem& item : reader_.sequence(*list, list_place, false, kMaxBottlenecks)) {
       const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
                      {"id", "title", "symptom", "stream", "hot_frame", "hot_span", "families", "root_cause",
                       "right_fixes", "wrong_fixes", "hints", "debrief"});
@@ -944,7 +999,7 @@ class BuildReader {
     SymptomSpec symptom;
     symptom.endpoint = read_endpoint_name(r, "endpoint", endpoints);
     symptom.metric = read_choice(r, "metric", "p99", {"p50", "p99", "error_rate", "rps", "lcp", "inp"});
-    symptom.onset_s = r.number("onset_s", at_least(0.0));
+    symptom.onset_s = r.number("onset_s", up_to(kMaxDurationS));
     symptom.side = read_choice(r, "side", "server", {"server", "client"});
     // Predict's go/no-go compares the headline after a fix with this target.
     double fallback = -1.0;
@@ -1068,7 +1123,7 @@ class BuildReader {
       // A runbook entry is written for people; every other gate watches an endpoint against a threshold.
       const bool runbook = gate.kind == "runbook";
       if (!runbook || r.find("endpoint")) gate.endpoint = read_endpoint_name(r, "endpoint", endpoints);
-      gate.threshold = runbook ? r.number_or("threshold", 0.0, at_least(0.0)) : r.number("threshold", at_least(0.0));
+      gate.threshold = runbook ? r.number_or("threshold", 0.0, up_to(1e12)) : r.number("threshold", up_to(1e12));
       gate.unit = r.text_or("unit", "");
       gate.description = r.text("description");
       if (!runbook) read_gate_measure(r, gate);
@@ -1117,7 +1172,7 @@ class BuildReader {
       const Record r(reader_, item.value, {index_path(list_place.path, item.index), 0},
                      {"day", "title", "text", "set", "harmful"});
       FutureChangeSpec change;
-      change.day = r.number("day", at_least(0.0));
+      change.day = r.number("day", up_to(3650.0));
       change.title = r.text("title");
       change.text = r.text_or("text", "");
       // Replayed against the chosen gates: a change that changes nothing tests nothing.
@@ -1205,17 +1260,11 @@ HotSpotProblem find_hot_spot_problem(const std::vector<BottleneckSpec>& bottlene
 // ============================================================================
 
 std::string read_script_file(const std::string& path) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) throw ScenarioError(path, 0, "", "cannot open file");
-  const auto size = std::filesystem::file_size(path, error);
-  if (error) throw ScenarioError(path, 0, "", "cannot open file");
-  if (size > kMaxFileBytes)
-    throw ScenarioError(path, 0, "", "file too large (" + std::to_string(size) + " bytes, at most 16 MiB)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, 0, "", "cannot open file");
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // editors add a UTF-8 BOM Lua would not parse
-  return text;
+  FileRead file = read_bounded_file(path, kMaxFileBytes, "a scenario");
+  if (file.status == FileRead::Status::Missing) throw ScenarioError(path, 0, "", "cannot open file: no such file");
+  if (!file.ok()) throw ScenarioError(path, 0, "", "cannot read: " + file.problem);
+  if (file.text.rfind("\xEF\xBB\xBF", 0) == 0) file.text.erase(0, 3);  // editors add a UTF-8 BOM Lua would not parse
+  return std::move(file.text);
 }
 
 ScenarioError error_from(const std::string& file, const SandboxFailure& failure) {
@@ -1234,24 +1283,22 @@ ScenarioScript::~ScenarioScript() = default;
 ScenarioScript::ScenarioScript(ScenarioScript&&) noexcept = default;
 ScenarioScript& ScenarioScript::operator=(ScenarioScript&&) noexcept = default;
 
-ScenarioScript ScenarioScript::load(const std::string& path) {
-  const std::string text = read_script_file(path);
+ScenarioScript ScenarioScript::load(const std::string& path, const ScriptOptions& options) {
+  return from_text(read_script_file(path), path, options);
+}
+
+ScenarioScript ScenarioScript::from_text(const std::string& text, const std::string& path, const ScriptOptions& options) {
   ScenarioScript script;
   script.file_ = path;
+  LuaValue header;
   try {
-    script.sandbox_ = std::make_unique<LuaSandbox>(SandboxLimits{}, kFileRunSeed, kPrelude);
+    script.runner_ = make_script_runner(options);
+    if (auto failure = script.runner_->open(kPrelude, text, path, kFileRunSeed, "build", header))
+      throw error_from(path, *failure);
   } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const ScenarioError*>(&e)) throw;
     throw ScenarioError(path, 0, "", e.what());
   }
-  LuaSandbox& sandbox = *script.sandbox_;
-
-  LuaRef returned = -1;
-  if (auto failure = sandbox.run_chunk(text, path, returned)) throw error_from(path, *failure);
-  LuaValue header;
-  auto failure = sandbox.snapshot(returned, header);
-  if (!failure) failure = sandbox.get_field(returned, "build", script.build_ref_);
-  sandbox.release(returned);
-  if (failure) throw error_from(path, *failure);
 
   const Reader reader(path);
   if (!header.is_table()) reader.fail({}, "the script must return a table, got " + describe_value(header));
@@ -1283,16 +1330,11 @@ ParamValues ScenarioScript::resolve(const ParamValues& overrides) const {
 }
 
 ScenarioBuild ScenarioScript::build(const ParamValues& values) {
-  if (!sandbox_) throw ScenarioError(file_, 0, "", "scenario was moved away");
+  if (!runner_) throw ScenarioError(file_, 0, "", "scenario was moved away");
   const ParamValues resolved = resolve(values);
   auto build_with = [this](const ParamValues& params) {
-    sandbox_->reseed(build_seed(id_));
-    LuaRef result = -1;
-    if (auto failure = sandbox_->call_with_params(build_ref_, params, result)) throw error_from(file_, *failure);
     LuaValue value;
-    auto failure = sandbox_->snapshot(result, value);
-    sandbox_->release(result);
-    if (failure) throw error_from(file_, *failure);
+    if (auto failure = runner_->call(build_seed(id_), params, value)) throw error_from(file_, *failure);
     return BuildReader(file_, params_, meta_.families).read(value);
   };
 

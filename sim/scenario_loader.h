@@ -9,11 +9,14 @@
 #include <vector>
 
 #include "sim/model.h"
+#include "sim/script_runner.h"
 
 namespace perfloop {
 
 // A broken scenario. what() is one line: "file:line: field.path: message"
-// (line and field omitted where unknown).
+// (line and field omitted where unknown), printable whatever the script put
+// in it: control characters and bytes that are not UTF-8 come out escaped,
+// and long parts are cut (safe_text.h).
 class ScenarioError : public std::runtime_error {
  public:
   ScenarioError(std::string file, int line, std::string field, const std::string& message);
@@ -24,10 +27,8 @@ class ScenarioError : public std::runtime_error {
   // Lua's stack traceback for a script error, when there is one (the UI's
   // error panel shows it; the CLI keeps to the one-line what()).
   const std::string& traceback() const { return traceback_; }
-  ScenarioError& with_traceback(std::string traceback) {
-    traceback_ = std::move(traceback);
-    return *this;
-  }
+  // Kept line by line, each line made printable.
+  ScenarioError& with_traceback(const std::string& traceback);
 
  private:
   std::string file_;
@@ -58,12 +59,15 @@ struct ScenarioMeta {
   std::vector<std::string> goals;    // learning goals, one sentence each
 };
 
-class LuaSandbox;
+class ScriptRunner;
 
 class ScenarioScript {
  public:
-  // Runs the file in a fresh sandbox; throws ScenarioError.
-  static ScenarioScript load(const std::string& path);
+  // Runs the file in a fresh sandbox, by default in a child process of its
+  // own (script_runner.h); throws ScenarioError.
+  static ScenarioScript load(const std::string& path, const ScriptOptions& options = {});
+  // The same for a script already in memory; `path` names it in messages.
+  static ScenarioScript from_text(const std::string& text, const std::string& path, const ScriptOptions& options = {});
   ~ScenarioScript();
   ScenarioScript(ScenarioScript&&) noexcept;
   ScenarioScript& operator=(ScenarioScript&&) noexcept;
@@ -83,8 +87,7 @@ class ScenarioScript {
 
  private:
   ScenarioScript() = default;
-  std::unique_ptr<LuaSandbox> sandbox_;
-  int build_ref_ = -1;  // registry reference to the build function
+  std::unique_ptr<ScriptRunner> runner_;  // the script, its build function kept
   std::string id_;
   std::string title_;
   std::string file_;

@@ -1,5 +1,7 @@
 #include "sim/simulation.h"
 
+#include "sim/run_budget.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -47,6 +49,7 @@ Simulation::Simulation(const RunPlan& plan)
   for (const auto& stage : stages_)
     if (stage.model < 0 || stage.model >= static_cast<int>(models_.size()))
       throw std::invalid_argument("a stage names a model that does not exist");
+  check_run_cost(estimate_run_cost(plan, models_, symbols_.endpoints().size()), plan);
 
   request_stream_ = RngStream(seed_, "requests");
   profile_stream_ = RngStream(seed_, "profile");
@@ -125,6 +128,9 @@ void Simulation::run_until(SimTime t) {
          (cpu_scheduled_at_ == events_.top().time && events_.top().kind < EventKind::Stage));
     const SimTime next = cpu_first ? cpu_scheduled_at_ : (has_heap ? events_.top().time : -1);
     if (next < 0 || next > t) break;
+    // The plan was estimated before the run; this holds whatever the estimate missed.
+    if (events_processed_ >= static_cast<std::uint64_t>(kRunCaps.events))
+      throw RunBudgetError(run_cap_message("engine events", kRunCaps.events));
     if (cpu_first) {
       now_ = cpu_scheduled_at_;
       on_cpu_next();
@@ -197,6 +203,8 @@ void Simulation::schedule_next_arrival() {
 }
 
 void Simulation::on_arrival() {
+  if (arrivals_ >= static_cast<std::uint64_t>(kRunCaps.requests))
+    throw RunBudgetError(run_cap_message("requests", kRunCaps.requests));
   const std::uint64_t id = arrivals_++;
   recorder_.on_arrival();
   schedule_next_arrival();
@@ -591,6 +599,8 @@ void Simulation::record_trace(const Request& r, SimTime latency) {
     });
   };
   if (r.traced) {
+    if (traces_.size() >= static_cast<std::size_t>(kRunCaps.traces))
+      throw RunBudgetError(run_cap_message("kept traces", kRunCaps.traces));
     traces_.emplace_back();
     fill(traces_.back(), false);
     return;

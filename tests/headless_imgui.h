@@ -50,7 +50,7 @@ class HeadlessImGui {
   int settle(AppState& state) {
     for (int i = 0; i < 4; ++i) {
       frame(state);
-      state.session.wait_idle();
+      wait_for_background(state);
     }
     return frame(state);
   }

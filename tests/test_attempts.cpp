@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/atomic_file.h"
 #include "sim/attempt_store.h"
 
 using namespace perfloop;

@@ -231,7 +231,7 @@ TEST_CASE("broken build results name the field at fault", "[loader]") {
   SECTION("negative latency") {
     const ScenarioError e = build_error("negative.lua", scenario_with("cpu { frame = 'f', ms = -5 },"));
     CHECK(e.field() == "endpoints[\"/checkout\"].root.steps[1].ms");
-    CHECK(e.message() == "must be >= 0, got -5");
+    CHECK(e.message() == "must be in [0, 1000000], got -5");
     CHECK(e.line() == kStepLine);
   }
   SECTION("negative payload in a nested span") {
@@ -239,8 +239,8 @@ TEST_CASE("broken build results name the field at fault", "[loader]") {
         "payload.lua",
         scenario_with("span { name = 'inventory_check',\n"
                       "  downstream { service = 'inv', rtt_ms = 1, payload_kb = -8 } }"));
-    CHECK(std::string(e.what()).find("endpoints[\"/checkout\"].root.inventory_check.steps[1].payload_kb: must be >= 0, "
-                                     "got -8") != std::string::npos);
+    CHECK(std::string(e.what()).find("endpoints[\"/checkout\"].root.inventory_check.steps[1].payload_kb: must be in "
+                                     "[0, 1000000], got -8") != std::string::npos);
   }
   SECTION("NaN") {
     const ScenarioError e = build_error("nan.lua", scenario_with("wait { frame = 'f', ms = 0/0 }"));

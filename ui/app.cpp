@@ -106,6 +106,18 @@ void adopt_scenario_id(AppState& state) {
   set_scenario(state.play, state.scenario_id);
 }
 
+// The catalogue arrives once read; a scenario opened before it is named by its id from then on.
+void take_catalogue(AppState& state) {
+  if (auto catalogue = state.catalogue_task.take()) {
+    state.catalogue = std::move(*catalogue);
+    state.catalogue_ready = true;
+    for (const auto& entry : state.catalogue.entries)
+      if (entry.file == state.scenario_path) state.settings.last_scenario = entry.id;
+  }
+  const std::string error = state.catalogue_task.take_error();
+  if (!error.empty()) report_error(state, "The catalogue could not be read: " + error);
+}
+
 // The workers report their last failure in their snapshots; each new one joins the list once.
 void collect_worker_errors(AppState& state) {
   if (state.run.error != state.seen_run_error) {
@@ -194,6 +206,20 @@ void open_scenario(AppState& state, const std::string& id_or_path) {
   state.worker.start(path, state.seed, {}, state.params);
   state.session.open(path, state.seed, state.params);
   state.view = SessionView{};
+}
+
+void start_reading_catalogue(AppState& state, const std::string& dir) {
+  state.catalogue_task.start([dir] { return load_catalogue(dir); });
+}
+
+bool background_idle(const AppState& state) {
+  return state.session.idle() && !state.catalogue_task.busy() && !state.picker.scores.busy();
+}
+
+void wait_for_background(AppState& state) {
+  state.session.wait_idle();
+  state.catalogue_task.wait();
+  state.picker.scores.wait();
 }
 
 const AnswerKeys& answer_keys(AppState& state) {
@@ -317,6 +343,7 @@ void draw_frame(AppState& state) {
   if (state.view.build && !state.play.finished)
     state.play.bottlenecks = std::max<std::size_t>({1, state.view.build->bottlenecks.size(), state.play.bottleneck + 1});
   adopt_scenario_id(state);
+  take_catalogue(state);
   collect_worker_errors(state);
   keep_run_current(state);
   handle_keys(state);

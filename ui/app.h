@@ -8,6 +8,7 @@
 
 #include "sim/catalogue.h"
 #include "sim/loop_steps.h"
+#include "ui/background_task.h"
 #include "ui/flame_layout.h"
 #include "ui/play_state.h"
 #include "ui/session_worker.h"
@@ -42,11 +43,19 @@ struct ProfileView {
   }
 };
 
+// The best total per scenario in a save folder, and the files skipped.
+struct BestScores {
+  std::map<std::string, double> best;  // scenario id -> best total so far
+  std::vector<std::string> problems;   // unreadable attempt files
+};
+BestScores read_best_scores(const std::string& save_dir);
+
 // The scenario picker's choice before it is played.
 struct PickerState {
   std::string selected;        // scenario id
   ParamValues params;          // slider values that differ from the defaults
-  bool scores_loaded = false;  // best scores are read from the save folder once per opening
+  bool scores_loaded = false;  // best scores are read from the save folder once per opening (off the UI thread)
+  BackgroundTask<BestScores> scores;
   std::map<std::string, double> best;  // scenario id -> best total so far
   std::vector<std::string> problems;   // unreadable attempt files
 };
@@ -67,7 +76,9 @@ struct AppState {
   ParamValues params;          // the picker's overrides of the scenario's parameters
   bool picking = false;        // the scenario picker is open
   PickerState picker;
-  Catalogue catalogue;         // for the picker
+  Catalogue catalogue;         // for the picker; empty until catalogue_task has read it
+  BackgroundTask<Catalogue> catalogue_task;  // every scenario is a script to run: never on the UI thread
+  bool catalogue_ready = false;
   std::string save_dir;        // attempts are saved here; empty: not saved
 
   LoopStep step = LoopStep::Observe;  // the panel shown
@@ -94,6 +105,12 @@ void report_error(AppState& state, std::string message);
 
 // Opens a scenario: its run on the worker, a fresh loop, the Observe step.
 void open_scenario(AppState& state, const std::string& id_or_path);
+// Reads the catalogue folder on a thread of its own; the picker shows it once read.
+void start_reading_catalogue(AppState& state, const std::string& dir);
+// Nothing in the background still to arrive: the workers, the catalogue, the best scores.
+bool background_idle(const AppState& state);
+// Blocks until background_idle (tests, screenshots).
+void wait_for_background(AppState& state);
 // Commits the step's draft and moves the panel to the next open step.
 void commit_and_advance(AppState& state, LoopStep step);
 

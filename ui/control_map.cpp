@@ -1,3 +1,4 @@
+#include "sim/json_text.h"
 #include "ui/control_map.h"
 
 #include <imgui.h>
@@ -6,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/attempt_store.h"
+#include "sim/atomic_file.h"
 
 namespace perfloop::ui {
 
@@ -52,7 +53,7 @@ void control_map_end_frame() {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [name, r] : m.frame) out[name] = {{"x", r.x}, {"y", r.y}, {"w", r.w}, {"h", r.h}};
     try {
-      write_file_atomically(m.path, out.dump(1) + "\n");
+      write_file_atomically(m.path, json_text(out, 1) + "\n");
       m.written = m.frame;
     } catch (const std::exception&) {
       // The driver waits for the control it needs; a failed write is retried next frame.

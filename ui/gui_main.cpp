@@ -1,3 +1,5 @@
+#include "sim/json_text.h"
+#include "sim/safe_text.h"
 #include "ui/gui_main.h"
 
 #include <imgui.h>
@@ -31,7 +33,7 @@ namespace {
 constexpr const char* kFlagship = "checkout-inventory-payload";
 
 int fail(const std::string& message) {
-  std::cerr << "perfloop: " << message << "\n";
+  std::cerr << "perfloop: " << terminal_line(message) << "\n";
   return 2;
 }
 
@@ -46,7 +48,7 @@ std::string catalogue_dir() {
 // the session's captures, outcomes and grading.
 bool settled(const AppState& state) {
   return (state.run.finished || !state.run.error.empty()) && (state.view.ready || !state.view.error.empty()) &&
-         state.session.idle();
+         background_idle(state);
 }
 
 // Replays an answers file (or the expert's) up to the step asked for, and
@@ -194,7 +196,7 @@ void print_bench(const GuiOptions& options, const AppState& state, const FrameSt
       out["while_simulating"] = {{"frames", s.simulating.count()},
                                  {"p99_ms", ms(s.simulating.quantile(0.99))},
                                  {"max_ms", ms(static_cast<double>(s.simulating.max()))}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out) << "\n";
     return;
   }
   std::printf("%s, %s panel at %dx%d: %llu frames, p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d over 33 ms\n",
@@ -227,7 +229,7 @@ int run_gui(const GuiOptions& options) {
   if (!settings_load.problem.empty()) report_error(state, settings_load.problem);
   state.save_dir = options.save_dir == "none" ? "" : options.save_dir.empty() ? default_save_dir() : options.save_dir;
   state.seed = options.seed;
-  state.catalogue = load_catalogue(catalogue_dir());
+  start_reading_catalogue(state, catalogue_dir());
 
   std::string scenario = options.scenario;
   if (scenario.empty() && !state.settings.last_scenario.empty() && !find_scenario(state.settings.last_scenario).empty())

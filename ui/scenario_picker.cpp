@@ -17,22 +17,17 @@ namespace perfloop::ui {
 
 namespace {
 
+// Asks for the best scores once per opening; they arrive a few frames later.
 void load_best_scores(AppState& state) {
   PickerState& p = state.picker;
-  if (p.scores_loaded) return;
-  p.scores_loaded = true;
-  p.best.clear();
-  p.problems.clear();
-  if (state.save_dir.empty()) return;
-  const AttemptFolder folder = load_attempts(state.save_dir);
-  p.problems = folder.problems;
-  for (const SavedAttempt& a : folder.attempts) {
-    const auto& r = a.result;
-    if (!r.contains("scenario") || !r["scenario"].is_string() || !r["total"].is_number()) continue;
-    const std::string id = r["scenario"].get<std::string>();
-    const double total = r["total"].get<double>();
-    const auto it = p.best.find(id);
-    if (it == p.best.end() || total > it->second) p.best[id] = total;
+  if (!p.scores_loaded) {
+    p.scores_loaded = true;
+    const std::string dir = state.save_dir;
+    p.scores.start([dir] { return read_best_scores(dir); });
+  }
+  if (auto scores = p.scores.take()) {
+    p.best = std::move(scores->best);
+    p.problems = std::move(scores->problems);
   }
 }
 
@@ -122,6 +117,22 @@ void draw_details(AppState& state, const CatalogueEntry& e) {
 
 }  // namespace
 
+BestScores read_best_scores(const std::string& save_dir) {
+  BestScores scores;
+  if (save_dir.empty()) return scores;
+  const AttemptFolder folder = load_attempts(save_dir);
+  scores.problems = folder.problems;
+  for (const SavedAttempt& a : folder.attempts) {
+    const auto& r = a.result;
+    if (!r.contains("scenario") || !r["scenario"].is_string() || !r["total"].is_number()) continue;
+    const std::string id = r["scenario"].get<std::string>();
+    const double total = r["total"].get<double>();
+    const auto it = scores.best.find(id);
+    if (it == scores.best.end() || total > it->second) scores.best[id] = total;
+  }
+  return scores;
+}
+
 void draw_scenario_picker(AppState& state) {
   PickerState& p = state.picker;
   load_best_scores(state);
@@ -149,7 +160,8 @@ void draw_scenario_picker(AppState& state) {
     column = (column + 1) % columns;
   }
   if (state.catalogue.entries.empty())
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "No scenarios found in the catalogue folder.");
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "%s",
+                       state.catalogue_task.busy() ? "Reading the catalogue..." : "No scenarios found in the catalogue folder.");
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("details", ImVec2(0, 0), true);

@@ -1,3 +1,4 @@
+#include "sim/json_text.h"
 #include "ui/session_worker.h"
 
 #include <algorithm>
@@ -19,7 +20,7 @@ struct SessionWorker::State {
 std::uint64_t json_key(const nlohmann::json& value) {
   std::uint64_t hash = 1469598103934665603ull;
   // Replacing invalid UTF-8 (a gate or frame name from a scenario) rather than throwing.
-  for (unsigned char c : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
+  for (unsigned char c : json_text(value, -1)) {
     hash ^= c;
     hash *= 1099511628211ull;
   }

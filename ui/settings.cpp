@@ -1,14 +1,17 @@
+#include "sim/json_text.h"
 #include "ui/settings.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
-#include "sim/attempt_store.h"
+#include "sim/atomic_file.h"
+#include "sim/bounded_file.h"
+#include "sim/safe_text.h"
 
 namespace perfloop::ui {
 
@@ -18,38 +21,69 @@ std::string default_settings_path() {
   return "perfloop-settings.json";
 }
 
+namespace {
+
+// A settings file is a few hundred bytes; anything past this is not ours.
+constexpr std::size_t kMaxSettingsBytes = std::size_t{64} << 10;
+
+// The integer in `value` when it is one from `low` to `high` exactly:
+// 4294967297 is not 1, and neither is 1.0000001.
+std::optional<long long> whole_number(const nlohmann::json& value, long long low, long long high) {
+  long long n = 0;
+  if (value.is_number_unsigned()) {
+    if (value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)) return std::nullopt;
+    n = static_cast<long long>(value.get<std::uint64_t>());
+  } else if (value.is_number_integer()) {
+    n = value.get<std::int64_t>();
+  } else {
+    return std::nullopt;
+  }
+  if (n < low || n > high) return std::nullopt;
+  return n;
+}
+
+// A scenario the app may open by itself at start: a catalogue id, or a
+// path to a .lua file (a file opened by path is remembered by its path).
+// Nothing else is run as a script because a settings file says so.
+bool is_scenario_reference(const std::string& text) {
+  if (text.empty() || text.size() > 4096 || !is_valid_utf8(text)) return false;
+  const bool id = std::all_of(text.begin(), text.end(),
+                              [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  return id || text.ends_with(".lua");
+}
+
+}  // namespace
+
 SettingsLoad load_settings(const std::string& path, Settings& settings) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec) && !ec) return {};
-  std::ifstream in(path);
-  if (!in || !std::filesystem::is_regular_file(path, ec))
-    return {path + ": cannot be read; using the defaults, and the file is left as it is", true};
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string kept = "; using the defaults, and the file is left as it is";
+  const FileRead file = read_bounded_file(path, kMaxSettingsBytes, "a settings file");
+  if (file.status == FileRead::Status::Missing) return {};
+  if (!file.ok()) return {printable(path, 300) + ": cannot be read (" + file.problem + ")" + kept, true};
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    return {path + ": not JSON (" + e.what() + "); using the defaults, and the file is left as it is", true};
+    doc = nlohmann::json::parse(file.text);
+  } catch (const nlohmann::json::exception& e) {
+    return {printable(path, 300) + ": not JSON (" + printable(e.what(), 200) + ")" + kept, true};
   }
-  if (!doc.is_object()) return {path + ": expected an object; using the defaults, and the file is left as it is", true};
-  if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<int>() > kSettingsVersion)
-    return {path + ": version: expected an integer up to " + std::to_string(kSettingsVersion) +
-                " (a newer perfloop wrote it?); using the defaults, and the file is left as it is",
+  if (!doc.is_object()) return {printable(path, 300) + ": expected an object" + kept, true};
+  if (!doc.contains("version") || !whole_number(doc["version"], 1, kSettingsVersion))
+    return {printable(path, 300) + ": version: expected an integer from 1 to " + std::to_string(kSettingsVersion) +
+                " (a newer perfloop wrote it?)" + kept,
             true};
   std::string problem;
   auto note = [&](const char* field, const char* expected) {
-    if (problem.empty()) problem = path + ": " + field + ": expected " + expected + "; that setting keeps its default";
+    if (problem.empty())
+      problem = printable(path, 300) + ": " + field + ": expected " + expected + "; that setting keeps its default";
   };
   if (doc.contains("window")) {
     const auto& w = doc["window"];
-    const bool numbers = w.is_object() && w.contains("width") && w.contains("height") && w["width"].is_number_integer() &&
-                         w["height"].is_number_integer();
-    if (numbers && w["width"].get<int>() >= 640 && w["height"].get<int>() >= 400) {
-      settings.width = std::min(w["width"].get<int>(), 7680);
-      settings.height = std::min(w["height"].get<int>(), 4320);
+    const auto width = w.is_object() && w.contains("width") ? whole_number(w["width"], 640, 100000) : std::nullopt;
+    const auto height = w.is_object() && w.contains("height") ? whole_number(w["height"], 400, 100000) : std::nullopt;
+    if (width && height) {
+      settings.width = static_cast<int>(std::min<long long>(*width, 7680));
+      settings.height = static_cast<int>(std::min<long long>(*height, 4320));
     } else {
-      note("window", "{width >= 640, height >= 400}");
+      note("window", "{width >= 640, height >= 400} in whole pixels");
     }
   }
   if (doc.contains("ui_scale")) {
@@ -59,8 +93,11 @@ SettingsLoad load_settings(const std::string& path, Settings& settings) {
       note("ui_scale", "a number from 0.75 to 2");
   }
   if (doc.contains("last_scenario")) {
-    if (doc["last_scenario"].is_string()) settings.last_scenario = doc["last_scenario"].get<std::string>();
-    else note("last_scenario", "a string");
+    const auto& last = doc["last_scenario"];
+    if (last.is_string() && (last.get_ref<const std::string&>().empty() || is_scenario_reference(last.get<std::string>())))
+      settings.last_scenario = last.get<std::string>();
+    else
+      note("last_scenario", "a scenario id or the path of a .lua file");
   }
   if (doc.contains("show_hints")) {
     if (doc["show_hints"].is_boolean()) settings.show_hints = doc["show_hints"].get<bool>();
@@ -79,7 +116,7 @@ void save_settings(const std::string& path, const Settings& settings) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  write_file_atomically(path, doc.dump(2) + "\n");
+  write_file_atomically(path, json_text(doc) + "\n");
 }
 
 }  // namespace perfloop::ui

@@ -8,9 +8,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "sim/json_text.h"
 #include "cli/commands.h"
 #include "sim/bare_loop.h"
+#include "sim/json_text.h"
 #include "sim/loop_expert.h"
 #include "sim/loop_grader.h"
 #include "sim/scenario_paths.h"

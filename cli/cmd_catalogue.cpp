@@ -4,10 +4,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "sim/json_text.h"
-#include "sim/safe_text.h"
 #include "cli/commands.h"
 #include "sim/catalogue.h"
+#include "sim/json_text.h"
+#include "sim/safe_text.h"
 #include "sim/scenario_paths.h"
 
 namespace perfloop::cli {

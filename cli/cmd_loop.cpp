@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <iostream>
 
-#include "sim/json_text.h"
-#include "sim/safe_text.h"
 #include "cli/commands.h"
 #include "sim/answers.h"
 #include "sim/attempt_store.h"
+#include "sim/json_text.h"
 #include "sim/loop_expert.h"
 #include "sim/loop_grader.h"
+#include "sim/safe_text.h"
 #include "sim/scenario_paths.h"
 
 namespace perfloop::cli {

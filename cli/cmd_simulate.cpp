@@ -3,10 +3,10 @@
 #include <cmath>
 #include <iostream>
 
-#include "sim/json_text.h"
-#include "sim/safe_text.h"
 #include "cli/commands.h"
+#include "sim/json_text.h"
 #include "sim/report.h"
+#include "sim/safe_text.h"
 #include "sim/scenario_paths.h"
 #include "sim/scenario_plan.h"
 #include "sim/simulation.h"

@@ -15,8 +15,8 @@ namespace perfloop {
 // of a broken token): each part is made printable and capped, so the error
 // stays one line a terminal shows as it is.
 AnswersError::AnswersError(const std::string& file, const std::string& field, const std::string& message)
-    : std::runtime_error(printable(file, 300) + ": " + (field.empty() ? "" : printable(field, 300) + ": ") +
-                         printable(message, 600)),
+    : std::runtime_error(terminal_line(file, 300) + ": " + (field.empty() ? "" : terminal_line(field, 300) + ": ") +
+                         terminal_line(message, 600)),
       field_(field) {}
 
 namespace {

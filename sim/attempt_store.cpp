@@ -1,4 +1,3 @@
-#include "sim/json_text.h"
 #include "sim/attempt_store.h"
 
 #include <dirent.h>
@@ -18,6 +17,7 @@
 
 #include "sim/atomic_file.h"
 #include "sim/bounded_file.h"
+#include "sim/json_text.h"
 #include "sim/safe_text.h"
 
 namespace perfloop {

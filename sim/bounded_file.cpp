@@ -87,7 +87,7 @@ FileRead read_bounded_descriptor(int fd, std::size_t max_bytes, const char* kind
     // The file may have grown since fstat (or be a /proc file that says 0):
     // read on, one byte past the limit at most, to tell.
     if (done == read.text.size()) {
-      if (read.text.size() > max_bytes) return failed(FileRead::Status::TooLarge, "grew past " + limit_text());
+      if (read.text.size() > max_bytes) return failed(FileRead::Status::TooLarge, "is " + limit_text());
       read.text.resize(std::min(max_bytes + 1, std::max<std::size_t>(read.text.size() * 2, 4096)));
     }
     const ssize_t n = ::read(fd, read.text.data() + done, read.text.size() - done);
@@ -99,7 +99,7 @@ FileRead read_bounded_descriptor(int fd, std::size_t max_bytes, const char* kind
     done += static_cast<std::size_t>(n);
   }
   read.text.resize(done);
-  if (done > max_bytes) return failed(FileRead::Status::TooLarge, "grew past " + limit_text());
+  if (done > max_bytes) return failed(FileRead::Status::TooLarge, "is " + limit_text());
   return read;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/safe_text.h"
 #include "sim/scoring.h"
 
 namespace perfloop {
@@ -182,7 +183,8 @@ class Grader {
             clock(live_from) + " to " + clock(live_to) + "). ";
     fb += stream_right ? "Right stream. " : "The stream that shows this bottleneck is " + b.stream + ". ";
     fb += frame_right ? "Right hot spot: " + a.hot_frame + "."
-                      : "The hot spot was " + b.hot_frame + (b.hot_span.empty() ? "" : " (span " + b.hot_span + ")") + ", not " + a.hot_frame + ".";
+                      : "The hot spot was " + b.hot_frame + (b.hot_span.empty() ? "" : " (span " + b.hot_span + ")") +
+                            ", not " + quote(a.hot_frame, 80) + ".";  // the learner's text: escaped, cut
     add(k, LoopStep::Profile, score, fb, a.seconds);
   }
 

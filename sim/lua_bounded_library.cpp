@@ -155,12 +155,11 @@ int bounded_move(lua_State* L) {
   luaL_checkinteger(L, 4);
   if (last >= first) {
     LibraryBudget& budget = budget_of(L);
+    // Unsigned: the whole integer range wraps around to 0.
     const lua_Unsigned count = static_cast<lua_Unsigned>(last) - static_cast<lua_Unsigned>(first) + 1u;
-    if (count > static_cast<lua_Unsigned>(element_limit(budget)))
-      return luaL_error(L, "table.move: %I elements, more than a table in the sandbox can hold (%I)",
-                        static_cast<lua_Integer>(count > static_cast<lua_Unsigned>(LUA_MAXINTEGER) ? LUA_MAXINTEGER
-                                                                                                     : count),
-                        element_limit(budget));
+    if (count == 0 || count > static_cast<lua_Unsigned>(element_limit(budget)))
+      return luaL_error(L, "table.move: %I to %I is more elements than a table in the sandbox can hold (%I)", first,
+                        last, element_limit(budget));
     charge(budget, static_cast<double>(count));
   }
   return call_original(L);

@@ -30,8 +30,10 @@ double factor_integral(const CompiledModel& model, double from_s, double to_s) {
 
 }  // namespace
 
+// An event per arrival, per CPU job (consecutive CPU ops run as one), per
+// wait and per downstream call; spans and uncontended locks take none.
 double expected_events_per_request(const EndpointProgram& program) {
-  double events = 2.0;  // arrival and start
+  double events = 1.0;
   std::vector<double> multiplier{1.0};
   for (const Op& op : program.ops) {
     switch (op.kind) {
@@ -39,9 +41,12 @@ double expected_events_per_request(const EndpointProgram& program) {
       case OpKind::LoopEnd:
         if (multiplier.size() > 1) multiplier.pop_back();
         break;
-      case OpKind::SpanEnter:
-      case OpKind::SpanExit: break;
-      default: events += multiplier.back(); break;
+      case OpKind::Cpu:
+        if (!op.merge_next) events += multiplier.back();
+        break;
+      case OpKind::Wait:
+      case OpKind::Downstream: events += multiplier.back(); break;
+      default: break;
     }
   }
   return events;

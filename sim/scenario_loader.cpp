@@ -45,13 +45,14 @@ namespace {
 
 // Everything in an error may come from the script (its path, a key, a
 // message it raised): each part is made printable and capped, so the error
-// stays one line a terminal shows as it is.
+// stays one line a terminal shows as it is. Values the loader quotes are
+// escaped already (quote()); terminal_line leaves those as they are.
 std::string compose_error(const std::string& file, int line, const std::string& field, const std::string& message) {
-  std::string text = printable(file, 300);
+  std::string text = terminal_line(file, 300);
   if (line > 0) text += ":" + std::to_string(line);
   if (!text.empty()) text += ": ";
-  if (!field.empty()) text += printable(field, 300) + ": ";
-  return text + printable(message, 600);
+  if (!field.empty()) text += terminal_line(field, 300) + ": ";
+  return text + terminal_line(message, 600);
 }
 
 // A Lua traceback keeps its lines; each is made printable, and there are at most 40.
@@ -60,7 +61,7 @@ std::string printable_lines(const std::string& text) {
   std::size_t start = 0;
   for (int lines = 0; start <= text.size() && lines < 40; ++lines) {
     const std::size_t end = std::min(text.find('\n', start), text.size());
-    out += (out.empty() ? "" : "\n") + printable(std::string_view(text).substr(start, end - start), 300);
+    out += (out.empty() ? "" : "\n") + terminal_line(std::string_view(text).substr(start, end - start), 300);
     start = end + 1;
   }
   return out;
@@ -73,7 +74,7 @@ ScenarioError::ScenarioError(std::string file, int line, std::string field, cons
       file_(std::move(file)),
       line_(line),
       field_(std::move(field)),
-      message_(printable(message, 600)) {}
+      message_(terminal_line(message, 600)) {}
 
 ScenarioError& ScenarioError::with_traceback(const std::string& traceback) {
   traceback_ = printable_lines(traceback);
@@ -273,8 +274,9 @@ class Reader {
     return value.number;
   }
 
-  // Every text a scenario gives is shown to learners and written into JSON:
-  // it must be UTF-8, and one field is at most kMaxTextBytes.
+  // Every text a scenario gives is shown to learners, printed and written
+  // into JSON: it must be UTF-8 without control characters, and one field is
+  // at most kMaxTextBytes.
   std::string text(const LuaValue& value, const Place& place, bool allow_empty) const {
     if (value.type != LuaValue::Type::String) fail(place, "must be a string, got " + describe_value(value));
     if (!allow_empty && value.text.empty()) fail(place, "must not be empty");
@@ -284,6 +286,14 @@ class Reader {
     if (value.text.size() > kMaxTextBytes)
       fail(place, "is " + std::to_string(value.text.size()) + " bytes, more than the " + std::to_string(kMaxTextBytes) +
                       " one text may be");
+    // Texts are printed to terminals as they are: no escape sequences, no
+    // carriage returns; a newline or a tab is fine.
+    for (std::size_t i = 0; i < value.text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(value.text[i]);
+      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+        fail(place, "holds a control character (byte " + std::to_string(i + 1) + " of " + describe_value(value) +
+                        "); texts may hold newlines and tabs, not terminal controls");
+    }
     return value.text;
   }
 

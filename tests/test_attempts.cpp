@@ -1,6 +1,7 @@
 // Saved attempts: one new file per attempt, written atomically, never over
 // another; a corrupt file is reported and left where it is.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
@@ -109,5 +110,89 @@ TEST_CASE("write_file_atomically replaces a file whole", "[attempts]") {
   std::ifstream in(path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(text == "second\n");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the next attempt name comes from the names alone, past anything in the way", "[attempts][errors]") {
+  const std::string dir = fresh_dir("names");
+  fs::create_directories(dir);
+  // A 4 GiB file (sparse) under an attempt name, a link to itself and a
+  // link to nowhere under the next ones: none is opened, each is skipped.
+  { std::ofstream(dir + "/attempt-x-7.json") << "{"; }
+  fs::resize_file(dir + "/attempt-x-7.json", std::uintmax_t{4} << 30);
+  fs::create_symlink("attempt-x-8.json", dir + "/attempt-x-8.json");
+  fs::create_symlink("/nonexistent/target", dir + "/attempt-x-9.json");
+  const std::string path = save_attempt(dir, "x", {{"total", 42.0}});
+  CHECK(fs::path(path).filename() == "attempt-x-10.json");
+  CHECK(fs::is_symlink(dir + "/attempt-x-8.json"));  // left as they were
+  CHECK(fs::file_size(dir + "/attempt-x-7.json") == std::uintmax_t{4} << 30);
+  // Reading the folder reports the huge file by its size, unread.
+  const AttemptFolder folder = load_attempts(dir);
+  REQUIRE(folder.attempts.size() == 1);
+  CHECK(folder.attempts[0].result["total"] == 42.0);
+  CHECK(std::count_if(folder.problems.begin(), folder.problems.end(), [&](const std::string& p) {
+          return p == dir + "/attempt-x-7.json: skipped: is 4 GiB, more than the 4 MiB perfloop reads for an attempt";
+        }) == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a version past 2^32 is not version 1", "[attempts][errors]") {
+  CHECK_THROWS_WITH(parse_attempt(R"({"format": "perfloop-attempt", "version": 4294967297, "result": {"total": 1}})"),
+                    "unsupported version 4294967297 (this perfloop reads version 1)");
+  CHECK_THROWS_WITH(parse_attempt(R"({"format": "perfloop-attempt", "version": 1.5, "result": {"total": 1}})"),
+                    Catch::StartsWith("unsupported version 1.5"));
+  CHECK_THROWS_WITH(parse_attempt(R"({"format": "perfloop-attempt", "version": -1, "result": {"total": 1}})"),
+                    Catch::StartsWith("unsupported version -1"));
+  CHECK(parse_attempt(R"({"format": "perfloop-attempt", "version": 1, "result": {"total": 3}})")["total"] == 3);
+}
+
+TEST_CASE("a save into a link to nowhere says so", "[attempts][errors]") {
+  const std::string dir = fresh_dir("dangling");
+  fs::create_directories(dir);
+  fs::create_symlink(dir + "/missing-folder", dir + "/saves");
+  CHECK_THROWS_WITH(save_attempt(dir + "/saves", "x", {{"total", 1.0}}),
+                    dir + "/saves: is a symbolic link to a folder that does not exist");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("an attempt an interrupted save left whole is recovered by the next save", "[attempts]") {
+  const std::string dir = fresh_dir("recover");
+  const std::string first = save_attempt(dir, "x", {{"total", 10.0}, {"scenario", "x"}});
+  // As if killed between writing and moving into place: the whole text under the temporary name.
+  std::string text;
+  {
+    std::ifstream in(first);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string whole = dir + "/.attempt-x-2.json.Ab12Cd";
+  std::ofstream(whole) << text;
+  const std::string half = dir + "/.attempt-x-3.json.Zz99Yy";
+  std::ofstream(half) << text.substr(0, text.size() / 2);
+  const AttemptFolder before = load_attempts(dir);
+  REQUIRE(before.problems.size() == 2);
+  CHECK(before.problems[0] == whole + ": a complete attempt left by an interrupted save; the next save moves it to an "
+                                      "attempt name");
+  CHECK_THAT(before.problems[1], Catch::StartsWith(half + ": left over from an interrupted save, incomplete (not JSON"));
+  CHECK_THAT(before.problems[1], Catch::EndsWith("); not an attempt, safe to delete"));
+
+  std::vector<std::string> recovered;
+  const std::string next = save_attempt(dir, "x", {{"total", 30.0}}, &recovered);
+  REQUIRE(recovered.size() == 1);
+  CHECK(recovered[0] == "recovered " + dir + "/attempt-x-4.json, a complete attempt an interrupted save left as " + whole);
+  CHECK(fs::path(next).filename() == "attempt-x-5.json");
+  CHECK_FALSE(fs::exists(whole));
+  CHECK(fs::exists(half));  // never deleted: only reported
+  const AttemptFolder after = load_attempts(dir);
+  CHECK(after.attempts.size() == 3);
+  CHECK(after.problems.size() == 1);
+  CHECK(leftover_problems(dir) == std::vector<std::string>{after.problems[0]});
+  fs::remove_all(dir);
+}
+
+TEST_CASE("an attempt too large to read back is not written", "[attempts][errors]") {
+  const std::string dir = fresh_dir("too-large");
+  const nlohmann::json result = {{"total", 1.0}, {"notes", std::string(kMaxAttemptBytes, 'n')}};
+  CHECK_THROWS_WITH(save_attempt(dir, "x", result), Catch::Contains("more than the 4 MiB perfloop reads back"));
+  CHECK(fs::is_empty(dir));
   fs::remove_all(dir);
 }

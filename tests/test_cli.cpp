@@ -7,36 +7,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "cli_runner.h"
 
 using nlohmann::json;
 
-namespace {
-
-struct CommandResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-CommandResult run_cli(const std::string& args) {
-  const std::string err_file = "/tmp/perfloop-cli-test-stderr-" + std::to_string(::getpid()) + ".txt";
-  const std::string command = std::string(PERFLOOP_BINARY) + " " + args + " 2>" + err_file;
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  result.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-  return result;
-}
-
-}  // namespace
+using perfloop::test::run_cli;
 
 TEST_CASE("simulate --json prints the documented schema", "[cli]") {
   const auto r = run_cli("simulate mmc --param requests=20000 --seed 5 --json");

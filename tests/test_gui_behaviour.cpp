@@ -245,3 +245,34 @@ TEST_CASE("a scenario opened by its path is named by its own id, and its attempt
   CHECK_FALSE(state.play.finished);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a script stopped at its limit costs the app no frame, and its refusal reaches the error panel",
+          "[panels][behaviour][errors]") {
+  const std::string dir = temp_dir("perfloop-spinning");
+  const std::string file = dir + "/spinning.lua";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    REQUIRE(f);
+    // Runs until the instruction limit stops it, inside the script's own process.
+    std::fputs("while true do end\n", f);
+    std::fclose(f);
+  }
+  HeadlessImGui imgui;
+  AppState state;
+  open_scenario(state, file);
+  // The first frame comes back while the script still runs: the app does not wait for it.
+  imgui.frame(state);
+  CHECK_FALSE(state.session.idle());
+  int frames = 1;
+  while (state.errors.empty() && frames < 100000) {
+    imgui.frame(state);
+    ++frames;
+    if (state.errors.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  INFO(frames << " frames drawn while the script ran");
+  REQUIRE_FALSE(state.errors.empty());
+  CHECK(frames > 1);
+  CHECK_THAT(state.errors.back(), Catch::Contains("spinning.lua:1: ") && Catch::Contains("limit"));
+  CHECK(has_control("error.dismiss.0"));
+  std::filesystem::remove_all(dir);
+}

@@ -1,4 +1,3 @@
-#include "sim/json_text.h"
 #include "ui/control_map.h"
 
 #include <imgui.h>
@@ -8,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/atomic_file.h"
+#include "sim/json_text.h"
 
 namespace perfloop::ui {
 

@@ -1,5 +1,3 @@
-#include "sim/json_text.h"
-#include "sim/safe_text.h"
 #include "ui/gui_main.h"
 
 #include <imgui.h>
@@ -13,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/histogram.h"
+#include "sim/json_text.h"
+#include "sim/safe_text.h"
 #include "sim/scenario_paths.h"
 #include "ui/app.h"
 #include "ui/control_map.h"

@@ -1,9 +1,9 @@
-#include "sim/json_text.h"
 #include "ui/session_worker.h"
 
 #include <algorithm>
 
 #include "sim/attempt_store.h"
+#include "sim/json_text.h"
 #include "sim/loop_expert.h"
 #include "sim/profile_query.h"
 #include "sim/program.h"

@@ -40,7 +40,7 @@ void sync_folder(const std::string& dir) {
 // Writes a temporary file next to `path`, flushes it, then puts it in place:
 // replacing what is there, or (replace = false) only if the name is free.
 // Returns false when the name was taken and replace was false.
-bool place_file(const std::string& path, const std::string& text, bool replace) {
+bool place_file(const std::string& path, const std::string& text, bool replace, mode_t mode) {
   const std::filesystem::path target(path);
   const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
   // Hidden, next to the target (rename is atomic only within one file system).
@@ -51,7 +51,7 @@ bool place_file(const std::string& path, const std::string& text, bool replace) 
     // Locked until it is in place: a leftover no process holds was interrupted.
     if (::flock(fd, LOCK_EX) != 0) fail(temp, "lock", errno);
     // mkstemp makes the file private; a saved attempt is for the learner's tools to read too.
-    if (::fchmod(fd, 0644) != 0) fail(temp, "chmod", errno);
+    if (::fchmod(fd, mode) != 0) fail(temp, "chmod", errno);
     write_all(fd, text, temp);
     if (::fsync(fd) != 0) fail(temp, "fsync", errno);
   } catch (...) {
@@ -104,8 +104,20 @@ std::string file_error_text(int error) {
   }
 }
 
-void write_file_atomically(const std::string& path, const std::string& text) { place_file(path, text, true); }
+void write_file_atomically(const std::string& path, const std::string& text) {
+  // A file kept as a link into, say, a dotfiles folder stays a link: the new
+  // text goes where it points, with the mode the file had.
+  std::string where = path;
+  std::error_code ec;
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, ec))) {
+    const auto resolved = std::filesystem::weakly_canonical(path, ec);
+    if (!ec) where = resolved.string();
+  }
+  struct stat info {};
+  const mode_t mode = ::stat(where.c_str(), &info) == 0 ? (info.st_mode & 07777) : 0644;
+  place_file(where, text, true, mode);
+}
 
-bool write_new_file(const std::string& path, const std::string& text) { return place_file(path, text, false); }
+bool write_new_file(const std::string& path, const std::string& text) { return place_file(path, text, false, 0644); }
 
 }  // namespace perfloop

@@ -17,7 +17,8 @@ class FileWriteError : public std::runtime_error {
 };
 
 // Writes `text` to `path`, replacing what is there: for files that have one
-// current version (settings, the control map). Throws FileWriteError.
+// current version (settings, the control map). A symbolic link is followed
+// and stays a link; the file keeps its mode. Throws FileWriteError.
 void write_file_atomically(const std::string& path, const std::string& text);
 
 // Writes `text` to `path` only if that name is free (a file, a folder or a

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -43,7 +44,8 @@ bool split_attempt_name(const std::string& file, std::string& name, long long& n
   if (file.rfind(kPrefix, 0) != 0 || file.size() <= 13 || !file.ends_with(kSuffix)) return false;
   const std::string stem = file.substr(8, file.size() - 8 - 5);
   const std::size_t dash = stem.rfind('-');
-  if (dash == std::string::npos || dash == 0 || dash + 1 >= stem.size() || stem.size() - dash > 10) return false;
+  // Up to 18 digits: every n a save could write (a long long holds them all).
+  if (dash == std::string::npos || dash == 0 || dash + 1 >= stem.size() || stem.size() - dash > 19) return false;
   for (std::size_t i = dash + 1; i < stem.size(); ++i)
     if (!std::isdigit(static_cast<unsigned char>(stem[i]))) return false;
   name = stem.substr(0, dash);
@@ -60,6 +62,11 @@ bool is_leftover(const std::string& file, std::string& target) {
   std::string name;
   long long n = 0;
   return split_attempt_name(target, name, n);
+}
+
+bool is_regular(const std::string& dir, const std::string& file) {
+  struct stat info {};
+  return ::lstat((dir + "/" + file).c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
 struct Listing {
@@ -81,7 +88,7 @@ Listing list_folder(const std::string& dir) {
     if (split_attempt_name(file, name, n)) {
       listing.attempts.push_back(file);
       listing.highest[name] = std::max(listing.highest[name], n);
-    } else if (is_leftover(file, target)) {
+    } else if (is_leftover(file, target) && is_regular(dir, file)) {  // a folder so named is not ours
       listing.leftovers.emplace_back(file, target);
       if (split_attempt_name(target, name, n)) listing.highest[name] = std::max(listing.highest[name], n);
     }
@@ -115,6 +122,15 @@ int open_leftover(const std::string& path, LeftoverState& state, std::string& wh
     return -1;
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    state = LeftoverState::InProgress;
+    ::close(fd);
+    return -1;
+  }
+  // Between creating its temporary file and locking it, a save leaves it
+  // empty and unlocked for an instant: an empty file that new is a save
+  // starting, not one that was interrupted.
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && info.st_size == 0 && std::time(nullptr) - info.st_mtime < 10) {
     state = LeftoverState::InProgress;
     ::close(fd);
     return -1;
@@ -211,7 +227,7 @@ nlohmann::json parse_attempt(const std::string& text) {
   if (version.is_number_unsigned()) readable = version.get<std::uint64_t>() == kAttemptVersion;
   else if (version.is_number_integer()) readable = version.get<std::int64_t>() == kAttemptVersion;
   if (!readable)
-    throw std::runtime_error("unsupported version " + printable(version.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 40) +
+    throw std::runtime_error("unsupported version " + terminal_line(json_text(version, -1), 40) +
                              " (this perfloop reads version " + std::to_string(kAttemptVersion) + ")");
   if (!doc.contains("result") || !doc["result"].is_object() || !doc["result"].contains("total") ||
       !doc["result"]["total"].is_number())

@@ -134,8 +134,13 @@ int bounded_pattern(lua_State* L) {
   if (!plain && length > kPatternBytes)
     return luaL_error(L, "pattern too long (%d bytes, at most %d allowed)", static_cast<int>(length),
                       static_cast<int>(kPatternBytes));
-  const double steps = plain ? static_cast<double>(length) * (static_cast<double>(subject) + 1.0)
-                             : pattern_worst_case(pattern, length, subject, function != kGmatch);
+  double steps = plain ? static_cast<double>(length) * (static_cast<double>(subject) + 1.0)
+                       : pattern_worst_case(pattern, length, subject, function != kGmatch);
+  // gsub writes its replacement at every match, reading it whole each time
+  // (a replacement of "%0" escapes adds nothing, yet takes as long).
+  std::size_t replacement = 0;
+  if (function == kGsub && lua_type(L, 3) == LUA_TSTRING) lua_tolstring(L, 3, &replacement);
+  steps += (static_cast<double>(subject) + 1.0) * static_cast<double>(replacement);
   if (steps > kPatternSteps) {
     char figures[96];  // lua_pushfstring has no precision: format here
     std::snprintf(figures, sizeof figures, "%.3g steps on a %zu-byte subject (at most %.3g allowed)", steps, subject,
@@ -143,7 +148,10 @@ int bounded_pattern(lua_State* L) {
     return luaL_error(L, "%s: this pattern could take %s; use a shorter subject, or fewer repeated or optional items",
                       name, figures);
   }
-  charge(budget_of(L), static_cast<double>(subject) / 8.0 + static_cast<double>(length));
+  // Charged at its worst case, so that a loop of such calls meets the
+  // instruction limit the same way on every machine; a plain search runs
+  // at memchr and memcmp speed, a few dozen bytes an instruction.
+  charge(budget_of(L), plain ? static_cast<double>(subject) / 8.0 + steps / 64.0 : steps / 4.0);
   return call_original(L);
 }
 
@@ -216,6 +224,32 @@ int bounded_remove(lua_State* L) {
   return 1;
 }
 
+// table.sort(t [, less]): with Lua's own comparison, comparing two long
+// strings is one step of the VM but scans them whole, inside the one C
+// call; the worst case is bounded (and charged) from the longest string.
+int bounded_sort(lua_State* L) {
+  const lua_Integer length = checked_length(L, "table.sort");
+  double longest = 0.0;
+  if (lua_isnoneornil(L, 2)) {
+    for (lua_Integer i = 1; i <= length; ++i) {
+      std::size_t bytes = 0;
+      if (lua_geti(L, 1, i) == LUA_TSTRING) lua_tolstring(L, -1, &bytes);
+      longest = std::max(longest, static_cast<double>(bytes));
+      lua_pop(L, 1);
+    }
+  }
+  const double n = static_cast<double>(length);
+  const double steps = n * std::log2(n + 1.0) * (1.0 + longest / 64.0);
+  if (steps > kPatternSteps) {
+    char figures[96];  // lua_pushfstring has no precision: format here
+    std::snprintf(figures, sizeof figures, "%.3g steps (%.0f values, strings up to %.0f bytes; at most %.3g allowed)",
+                  steps, n, longest, kPatternSteps);
+    return luaL_error(L, "table.sort: sorting this could take %s", figures);
+  }
+  charge(budget_of(L), steps);
+  return call_original(L);
+}
+
 // library[name] = closure(budget, original, extra...)
 void wrap(lua_State* L, int library, const char* name, lua_CFunction bounded, LibraryBudget* budget, int extra = -1) {
   lua_pushlightuserdata(L, budget);
@@ -244,6 +278,7 @@ void install_bounded_library(lua_State* L, LibraryBudget* budget) {
   wrap(L, table, "move", bounded_move, budget);
   wrap(L, table, "insert", bounded_insert, budget);
   wrap(L, table, "remove", bounded_remove, budget);
+  wrap(L, table, "sort", bounded_sort, budget);
   lua_pop(L, 2);
 }
 

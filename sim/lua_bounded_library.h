@@ -12,12 +12,16 @@
 //   (pattern bytes × (subject bytes + 1) ^ (repetitions, %b and back
 //   references, plus one unless anchored) × 2 ^ optional items) is at most
 //   kPatternSteps.
+//   gsub's replacement string counts once per possible match.
 // - table.move, table.insert, table.remove: at most as many elements as the
 //   memory limit could hold (16 bytes each); insert and remove are our own,
 //   so a __len metamethod cannot answer one length to the check and another
 //   to the loop.
-// Scanning work is charged to the sandbox's instruction budget as well, so a
-// loop of cheap-looking calls on a huge string still ends.
+// - table.sort with Lua's own comparison: n log2 n comparisons, each
+//   scanning up to the longest string's bytes, at most kPatternSteps.
+// The worst case is charged to the sandbox's instruction budget as well, so
+// a loop of cheap-looking calls ends at the instruction limit, the same way
+// on every machine.
 #pragma once
 
 #include <cstddef>

@@ -251,6 +251,13 @@ struct SandboxNative {
       lua_pushliteral(L, "__gc");
       if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc metamethods are not allowed in scenarios");
       lua_pop(L, 1);
+      // Weak keys make the collector's ephemeron pass quadratic, out of reach
+      // of the hooks. (A script that adds __mode to the metatable afterwards
+      // meets the child process's limits instead.)
+      lua_pushliteral(L, "__mode");
+      if (lua_rawget(L, 2) == LUA_TSTRING && std::strchr(lua_tostring(L, -1), 'k'))
+        return luaL_error(L, "weak keys (__mode \"k\") are not allowed in scenarios");
+      lua_pop(L, 1);
     }
     if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
     lua_settop(L, 2);
@@ -657,13 +664,23 @@ void LuaSandbox::arm_limits() {
   const auto now = Clock::now();
   instructions_ = 0;
   budget_.charged = 0;
+  run_limit_ = std::min(limits_.instructions,
+                        limits_.total_instructions > spent_total_ ? limits_.total_instructions - spent_total_ : 0);
   hook_interval_ = kHookIntervalMax;
   last_check_ = now;
   deadline_ = now + limits_.wall_time;
   lua_sethook(L_, &LuaSandbox::on_hook, kArmedHookMask, hook_interval_);
 }
 
-void LuaSandbox::disarm_limits() { lua_sethook(L_, nullptr, 0, 0); }
+void LuaSandbox::disarm_limits() {
+  lua_sethook(L_, nullptr, 0, 0);
+  spent_total_ += instructions_ + budget_.charged;
+}
+
+// The run reached its limit: its own, or what was left of the script's total.
+LuaSandbox::Abort LuaSandbox::instruction_abort() const {
+  return run_limit_ < limits_.instructions ? Abort::TotalInstructions : Abort::Instructions;
+}
 
 // After the first trip the hook fires on every instruction and raises each
 // time, so a script's pcall can catch the error but never run past it.
@@ -677,15 +694,15 @@ void LuaSandbox::on_hook(lua_State* L, lua_Debug* ar) {
   LuaSandbox& box = sandbox_of(L);
   if (box.abort_ == Abort::None && ar->event != LUA_HOOKCOUNT) {  // a call: its charge and the clock
     box.budget_.charged += kCallCharge;
-    if (box.instructions_ + box.budget_.charged >= box.limits_.instructions) box.trip(Abort::Instructions);
+    if (box.instructions_ + box.budget_.charged >= box.run_limit_) box.trip(box.instruction_abort());
     else if (Clock::now() < box.deadline_) return;
     else box.trip(Abort::Time);
   }
   if (box.abort_ == Abort::None) {
     box.instructions_ += static_cast<std::uint64_t>(box.hook_interval_);
     const auto now = Clock::now();
-    if (box.instructions_ + box.budget_.charged >= box.limits_.instructions) {
-      box.trip(Abort::Instructions);
+    if (box.instructions_ + box.budget_.charged >= box.run_limit_) {
+      box.trip(box.instruction_abort());
     } else if (now >= box.deadline_) {
       box.trip(Abort::Time);
     } else {
@@ -744,6 +761,9 @@ std::string LuaSandbox::abort_text(Abort reason) const {
       return "instruction limit (" + std::to_string(limits_.instructions) + " instructions) exceeded";
     case Abort::Time:
       return "time limit (" + format_amount(static_cast<double>(limits_.wall_time.count()) / 1000.0) + " s) exceeded";
+    case Abort::TotalInstructions:
+      return "instruction limit for the whole script (" + std::to_string(limits_.total_instructions) +
+             " instructions over all its calls) exceeded";
     case Abort::Memory:
       return "memory limit (" + format_amount(static_cast<double>(limits_.memory_bytes) / (1024.0 * 1024.0)) +
              " MiB) exceeded";

@@ -6,7 +6,8 @@
 // string.dump; no io, os, debug, package, coroutine). Reading or assigning an
 // undeclared global is an error. math.random is deterministic, and so is the
 // order pairs() and next() visit keys in (Lua's own varies between runs). setmetatable
-// refuses __gc (finalizers run with hooks off, out of reach of the limits).
+// refuses __gc (finalizers run with hooks off, out of reach of the limits)
+// and weak keys (the collector's ephemeron pass can take quadratic time).
 // The library functions that loop inside C as long as their arguments ask
 // (string.rep, the pattern functions, table.move/insert/remove) are bounded
 // by their arguments before they start (lua_bounded_library.h).
@@ -14,9 +15,12 @@
 // Limits: memory (custom allocator), instructions and wall-clock time per run
 // (a count hook every <= 1000 instructions, plus a clock check on every call
 // so that slow C functions cannot run far past the deadline). Calls and
-// allocated memory are charged as instructions too, so the instruction limit,
-// which is the same on every machine, is normally the one that trips; the
-// clock is the backstop. A tripped limit cannot be caught by the script's own
+// allocated memory are charged as instructions too, and so is the worst
+// case of each bounded library call, so the instruction limit, which is the
+// same on every machine, is normally the one that trips. The clock is the
+// backstop for what cannot be counted from outside a VM instruction: a
+// comparison of two long strings, a collector pass. A sandbox also has a
+// total over all its runs (total_instructions). A tripped limit cannot be caught by the script's own
 // pcall: the hook then fires on every instruction and raises until the error
 // reaches the sandbox's protected call. Such a sandbox is spent; every later
 // call fails with the same reason. Hooks only run between instructions, so a
@@ -49,6 +53,9 @@ struct SandboxLimits {
   std::size_t memory_bytes = std::size_t{64} << 20;  // the whole lua_State
   std::uint64_t instructions = 200'000'000;           // per run_chunk / call, calls and memory included
   std::chrono::milliseconds wall_time{3000};          // per run_chunk / call; the backstop
+  // Over every run of one sandbox: a script that stays just under the limit
+  // in each of a thousand build calls still ends.
+  std::uint64_t total_instructions = 1'000'000'000;
 };
 
 // Why a run failed.
@@ -137,8 +144,8 @@ class LuaSandbox {
 
  private:
   friend struct SandboxNative;
-  enum class Abort { None, Instructions, Time, Memory };
-  static constexpr int kAbortKinds = 4;
+  enum class Abort { None, Instructions, Time, Memory, TotalInstructions };
+  static constexpr int kAbortKinds = 5;
 
   using NativeEntry = int (*)(lua_State*);
   std::optional<SandboxFailure> run_protected(NativeEntry entry, void* context);
@@ -146,6 +153,7 @@ class LuaSandbox {
   void arm_limits();
   void disarm_limits();
   void trip(Abort reason);
+  Abort instruction_abort() const;
   std::string abort_text(Abort reason) const;
   std::uint64_t next_random();
   bool read_value(int index, LuaValue& out, SnapshotWalk& walk);
@@ -162,8 +170,11 @@ class LuaSandbox {
   std::size_t memory_used_ = 0;
   std::size_t memory_limit_ = 0;
 
-  // Per-run budget, read by the count hook.
+  // Per-run budget, read by the count hook: the run may count up to
+  // run_limit_, the smaller of the per-run limit and what is left of the total.
   std::uint64_t instructions_ = 0;
+  std::uint64_t run_limit_ = 0;
+  std::uint64_t spent_total_ = 0;  // instructions and charges of the runs before this one
   LibraryBudget budget_;  // work charged outside instructions, and the bounded functions' memory limit
   int hook_interval_ = 0;
   std::chrono::steady_clock::time_point deadline_{};
@@ -172,7 +183,7 @@ class LuaSandbox {
   // Abort state. Once set, the sandbox is spent.
   Abort abort_ = Abort::None;
   int abort_line_ = 0;
-  LuaRef abort_message_ref_[kAbortKinds] = {-2, -2, -2, -2};  // LUA_NOREF until set up
+  LuaRef abort_message_ref_[kAbortKinds] = {-2, -2, -2, -2, -2};  // LUA_NOREF until set up
 
   LuaRef lines_ref_ = -1;  // weak table: constructor table -> line
   LuaRef params_sources_ref_ = -1;  // weak table: read-only params table -> its values

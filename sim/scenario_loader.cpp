@@ -163,6 +163,25 @@ bool is_identifier(std::string_view text) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
+// Texts are printed to terminals and drawn as they are: no C0 or C1
+// controls (escape sequences, carriage returns), no bidirectional
+// overrides that would show text in another order than it is stored; a
+// newline or a tab is fine. The offset of the first, or npos. `text` is
+// valid UTF-8.
+std::size_t first_control_character(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) return i;
+    if (c == 0xC2 && next >= 0x80 && next <= 0x9F) return i;  // U+0080..U+009F
+    // U+202A..U+202E (embeddings, overrides) and U+2066..U+2069 (isolates)
+    if (c == 0xE2 && next == 0x80 && third >= 0xAA && third <= 0xAE) return i;
+    if (c == 0xE2 && next == 0x81 && third >= 0xA6 && third <= 0xA9) return i;
+  }
+  return std::string_view::npos;
+}
+
 // A name or value from the script, as a message shows it: quoted, escaped, capped.
 std::string in_quotes(std::string_view text) { return quote(text, 80); }
 
@@ -286,14 +305,9 @@ class Reader {
     if (value.text.size() > kMaxTextBytes)
       fail(place, "is " + std::to_string(value.text.size()) + " bytes, more than the " + std::to_string(kMaxTextBytes) +
                       " one text may be");
-    // Texts are printed to terminals as they are: no escape sequences, no
-    // carriage returns; a newline or a tab is fine.
-    for (std::size_t i = 0; i < value.text.size(); ++i) {
-      const auto c = static_cast<unsigned char>(value.text[i]);
-      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
-        fail(place, "holds a control character (byte " + std::to_string(i + 1) + " of " + describe_value(value) +
-                        "); texts may hold newlines and tabs, not terminal controls");
-    }
+    if (const std::size_t bad = first_control_character(value.text); bad != std::string::npos)
+      fail(place, "holds a control character (byte " + std::to_string(bad + 1) + " of " + describe_value(value) +
+                      "); texts may hold newlines and tabs, not terminal or direction controls");
     return value.text;
   }
 

@@ -4,11 +4,15 @@
 // The child of a program with threads may only rely on what fork() keeps
 // working: it uses the allocator (glibc makes it safe after fork), the
 // socket, and the Lua sandbox, never a lock another thread could have held,
-// never stdio, and ends with _exit. Before serving it closes every other
-// descriptor it inherited, so it cannot keep a sibling's socket open, and
-// caps its address space. Before each request it sets its CPU-time limit
-// one second past the sandbox's clock; the parent waits for an answer until
-// that clock plus kChildGrace and then kills it.
+// never stdio, and ends with _exit. (One residual risk: a C++ exception in
+// the child unwinds through the loader's lock; if another thread held it at
+// fork time the child hangs, and the parent's deadline kills it.) Before
+// serving it closes every other descriptor it inherited, so it cannot keep
+// a sibling's socket open, and caps its address space and its CPU time:
+// kScriptCpuSeconds over its whole life (the hard limit, which it can never
+// raise again), and per request one second past the sandbox's clock (the
+// soft limit, moved before each request). The parent waits for an answer
+// until that clock plus kChildGrace and then kills it.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -18,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +38,15 @@ namespace perfloop {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CPU seconds one script may use over all its calls: well past the total
+// instruction budget of a script in Lua (about 10 s), so only work the
+// sandbox cannot count reaches it.
+constexpr rlim_t kScriptCpuSeconds = 60;
+
+rlim_t cpu_seconds_per_call(const SandboxLimits& limits) {
+  return static_cast<rlim_t>((limits.wall_time.count() + 999) / 1000 + 1);
+}
 
 // --- The child ---------------------------------------------------------------
 
@@ -64,14 +78,24 @@ void cap_address_space(const SandboxLimits& limits) {
   ::setrlimit(RLIMIT_AS, &cap);
 }
 
-// CPU seconds this process may still use: the sandbox's clock plus one
-// second; the kernel sends SIGXCPU at the soft limit and SIGKILL one second later.
+// The kernel sends SIGXCPU at the soft limit and SIGKILL at the hard one.
+void cap_cpu_for_script() {
+  rlimit cap{};
+  ::getrlimit(RLIMIT_CPU, &cap);
+  cap.rlim_max = std::min<rlim_t>(cap.rlim_max, kScriptCpuSeconds);
+  cap.rlim_cur = cap.rlim_max;
+  ::setrlimit(RLIMIT_CPU, &cap);
+}
+
+// The soft limit for the next request: what the child used so far plus the
+// per-call allowance, never past the hard limit.
 void cap_cpu_for_next_request(const SandboxLimits& limits) {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
+  rlimit cap{};
+  ::getrlimit(RLIMIT_CPU, &cap);  // the hard limit as it is: perfloop's own may be lower than ours
   const auto used = static_cast<rlim_t>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec);
-  const auto allowed = static_cast<rlim_t>(limits.wall_time.count() / 1000 + 2);
-  const rlimit cap{used + allowed, used + allowed + 1};
+  cap.rlim_cur = std::min<rlim_t>(used + cpu_seconds_per_call(limits), cap.rlim_max);
   ::setrlimit(RLIMIT_CPU, &cap);
 }
 
@@ -127,7 +151,7 @@ std::string malformed_request() {
     } else {
       answer = malformed_request();
     }
-    if (!wire::send_frame(fd, answer)) ::_exit(0);
+    if (wire::send_frame(fd, answer) != wire::Sent::Done) ::_exit(0);
   }
 }
 
@@ -142,6 +166,7 @@ std::string malformed_request() {
   ::signal(SIGPIPE, SIG_IGN);
   const rlimit no_core{0, 0};  // SIGXCPU would otherwise leave a core file behind
   ::setrlimit(RLIMIT_CORE, &no_core);
+  cap_cpu_for_script();
   close_other_descriptors(fd);
   try {
     serve(fd);
@@ -209,8 +234,10 @@ class ChildProcessRunner final : public ScriptRunner {
     }
     const auto deadline = Clock::now() + limits_.wall_time + kChildGrace;
     std::string answer;
-    wire::Received got = wire::send_frame(fd_, request) ? wire::receive_frame(fd_, deadline, answer)
-                                                        : wire::Received::Broken;
+    wire::Received got = wire::Received::Broken;
+    const wire::Sent sent = wire::send_frame(fd_, request, deadline);
+    if (sent == wire::Sent::Done) got = wire::receive_frame(fd_, deadline, answer);
+    else if (sent == wire::Sent::TimedOut) got = wire::Received::TimedOut;
     if (got == wire::Received::Frame) {
       wire::Reader in(answer);
       std::uint8_t kind = 0;
@@ -230,21 +257,26 @@ class ChildProcessRunner final : public ScriptRunner {
   SandboxFailure end(wire::Received got) {
     SandboxFailure failure;
     failure.limit_exceeded = true;
-    int status = 0;
+    Ended ended;
     // A child that closed its end is on its way out; one that timed out or
     // sent nonsense is stopped.
-    const bool gone = got != wire::Received::TimedOut && exited_soon(status);
+    const bool gone = got != wire::Received::TimedOut && exited_soon(ended);
     if (!gone) {
       ::kill(pid_, SIGKILL);
-      status = reap();
+      ended = reap();
     }
+    const bool killed_by_kernel = gone && WIFSIGNALED(ended.status) &&
+                                  (WTERMSIG(ended.status) == SIGXCPU || WTERMSIG(ended.status) == SIGKILL);
     if (got == wire::Received::TimedOut)
       failure.message = "time limit (" + seconds_text(limits_.wall_time) +
                         " s) exceeded; the script was stopped inside a library call";
-    else if (gone && WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
-      failure.message = "CPU time limit (" + seconds_text(limits_.wall_time) + " s) exceeded";
-    else if (gone && WIFSIGNALED(status))
-      failure.message = "the script host stopped on signal " + std::to_string(WTERMSIG(status)) +
+    else if (killed_by_kernel && ended.cpu_seconds + 1.0 >= static_cast<double>(kScriptCpuSeconds))
+      failure.message = "CPU time limit for the whole script (" + std::to_string(kScriptCpuSeconds) +
+                        " s over all its calls) exceeded";
+    else if (killed_by_kernel)
+      failure.message = "CPU time limit (" + std::to_string(cpu_seconds_per_call(limits_)) + " s per call) exceeded";
+    else if (gone && WIFSIGNALED(ended.status))
+      failure.message = "the script host stopped on signal " + std::to_string(WTERMSIG(ended.status)) +
                         " (out of memory, or a crash)";
     else
       failure.message = "the script host stopped unexpectedly";
@@ -252,11 +284,23 @@ class ChildProcessRunner final : public ScriptRunner {
     return failure;
   }
 
+  struct Ended {
+    int status = 0;
+    double cpu_seconds = 0.0;  // what the child used over its life
+  };
+
+  static double cpu_seconds(const rusage& usage) {
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  }
+
   // Waits up to 200 ms for the child to exit by itself.
-  bool exited_soon(int& status) {
+  bool exited_soon(Ended& ended) {
     for (int i = 0; i < 200 && pid_ > 0; ++i) {
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      rusage usage{};
+      const pid_t done = ::wait4(pid_, &ended.status, WNOHANG, &usage);
       if (done == pid_ || (done < 0 && errno != EINTR)) {
+        ended.cpu_seconds = cpu_seconds(usage);
         pid_ = -1;
         reap();
         return true;
@@ -267,19 +311,21 @@ class ChildProcessRunner final : public ScriptRunner {
     return false;
   }
 
-  // Waits for the child to be gone; returns its status (0 when unknown).
-  int reap() {
-    int status = 0;
+  // Waits for the child to be gone and closes the socket.
+  Ended reap() {
+    Ended ended;
     if (pid_ > 0) {
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      rusage usage{};
+      while (::wait4(pid_, &ended.status, 0, &usage) < 0 && errno == EINTR) {
       }
+      ended.cpu_seconds = cpu_seconds(usage);
       pid_ = -1;
     }
     if (fd_ >= 0) {
       ::close(fd_);
       fd_ = -1;
     }
-    return status;
+    return ended;
   }
 
   void stop() {

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -55,6 +56,7 @@ void Writer::limits(const SandboxLimits& l) {
   u64(l.memory_bytes);
   u64(l.instructions);
   i64(l.wall_time.count());
+  u64(l.total_instructions);
 }
 
 void Writer::params(const ParamValues& p) {
@@ -82,7 +84,9 @@ bool Reader::text(std::string& v) {
 
 bool Reader::value(LuaValue& v, int depth) {
   std::uint8_t type = 0;
-  if (depth > kMaxDepth || !u8(type) || type > static_cast<std::uint8_t>(LuaValue::Type::Other)) return ok_ = false;
+  if (depth > kMaxDepth || values_left_ == 0 || !u8(type) || type > static_cast<std::uint8_t>(LuaValue::Type::Other))
+    return ok_ = false;
+  --values_left_;
   v = LuaValue{};
   v.type = static_cast<LuaValue::Type>(type);
   std::uint8_t flag = 0;
@@ -104,22 +108,26 @@ bool Reader::value(LuaValue& v, int depth) {
       std::uint64_t count = 0;
       if (!i64(line) || !u64(count)) return false;
       v.line = static_cast<int>(line);
-      // Each entry takes at least 9 bytes: a count larger than what is left is a lie.
-      if (count > static_cast<std::uint64_t>(end_ - at_) / 9) return ok_ = false;
-      v.fields.resize(static_cast<std::size_t>(count));
-      for (LuaField& f : v.fields)
-        if (!text(f.key) || !value(f.value, depth + 1)) return false;
-      if (!u64(count) || count > static_cast<std::uint64_t>(end_ - at_) / 9) return ok_ = false;
-      v.items.resize(static_cast<std::size_t>(count));
-      for (LuaItem& item : v.items) {
-        std::int64_t index = 0;
-        if (!i64(index) || !value(item.value, depth + 1)) return false;
-        item.index = index;
+      // Each entry takes at least 9 bytes and is one value: a count larger
+      // than either allows is a lie. Entries are added as they are read, so
+      // a lie costs no memory up front.
+      if (count > static_cast<std::uint64_t>(end_ - at_) / 9 || count > values_left_) return ok_ = false;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        v.fields.emplace_back();
+        if (!text(v.fields.back().key) || !value(v.fields.back().value, depth + 1)) return false;
       }
-      if (!u64(count) || count > static_cast<std::uint64_t>(end_ - at_) / 8) return ok_ = false;
-      v.odd_keys.resize(static_cast<std::size_t>(count));
-      for (std::string& key : v.odd_keys)
-        if (!text(key)) return false;
+      if (!u64(count) || count > static_cast<std::uint64_t>(end_ - at_) / 9 || count > values_left_) return ok_ = false;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        std::int64_t index = 0;
+        v.items.emplace_back();
+        if (!i64(index) || !value(v.items.back().value, depth + 1)) return false;
+        v.items.back().index = index;
+      }
+      if (!u64(count) || count > static_cast<std::uint64_t>(end_ - at_) / 8 || count > values_left_) return ok_ = false;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        v.odd_keys.emplace_back();
+        if (!text(v.odd_keys.back())) return false;
+      }
       return true;
     }
   }
@@ -136,12 +144,13 @@ bool Reader::failure(SandboxFailure& f) {
 }
 
 bool Reader::limits(SandboxLimits& l) {
-  std::uint64_t memory = 0, instructions = 0;
+  std::uint64_t memory = 0, instructions = 0, total = 0;
   std::int64_t wall_ms = 0;
-  if (!u64(memory) || !u64(instructions) || !i64(wall_ms)) return false;
+  if (!u64(memory) || !u64(instructions) || !i64(wall_ms) || !u64(total)) return false;
   l.memory_bytes = static_cast<std::size_t>(memory);
   l.instructions = instructions;
   l.wall_time = std::chrono::milliseconds(wall_ms);
+  l.total_instructions = total;
   return true;
 }
 
@@ -159,17 +168,30 @@ bool Reader::params(ParamValues& p) {
 
 namespace {
 
-bool send_all(int fd, const char* data, std::size_t size) {
+// Milliseconds to wait in poll() before `deadline`; -1 for none; 0 when it has passed.
+int poll_wait(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (!deadline) return -1;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+  return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30));
+}
+
+Sent send_all(int fd, const char* data, std::size_t size, std::optional<std::chrono::steady_clock::time_point> deadline) {
   while (size > 0) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+    pollfd entry{fd, POLLOUT, 0};
+    const int wait_ms = poll_wait(deadline);
+    if (wait_ms == 0) return Sent::TimedOut;
+    const int ready = ::poll(&entry, 1, wait_ms);
+    if (ready < 0 && errno != EINTR) return Sent::Broken;
+    if (ready <= 0) continue;  // the deadline is checked at the top
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      return Sent::Broken;
     }
     data += n;
     size -= static_cast<std::size_t>(n);
   }
-  return true;
+  return Sent::Done;
 }
 
 // Reads exactly `size` bytes. Closed: the peer closed before the first byte.
@@ -177,12 +199,8 @@ Received receive_all(int fd, std::optional<std::chrono::steady_clock::time_point
                      std::size_t size, bool first) {
   std::size_t done = 0;
   while (done < size) {
-    int wait_ms = -1;
-    if (deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return Received::TimedOut;
-      wait_ms = static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30));
-    }
+    const int wait_ms = poll_wait(deadline);
+    if (wait_ms == 0) return Received::TimedOut;
     pollfd entry{fd, POLLIN, 0};
     const int ready = ::poll(&entry, 1, wait_ms);
     if (ready < 0) {
@@ -203,11 +221,11 @@ Received receive_all(int fd, std::optional<std::chrono::steady_clock::time_point
 
 }  // namespace
 
-bool send_frame(int fd, const std::string& payload) {
-  if (payload.size() > kMaxFrame) return false;
+Sent send_frame(int fd, const std::string& payload, std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (payload.size() > kMaxFrame) return Sent::Broken;
   const auto length = static_cast<std::uint32_t>(payload.size());
-  return send_all(fd, reinterpret_cast<const char*>(&length), sizeof length) &&
-         send_all(fd, payload.data(), payload.size());
+  const Sent sent = send_all(fd, reinterpret_cast<const char*>(&length), sizeof length, deadline);
+  return sent == Sent::Done ? send_all(fd, payload.data(), payload.size(), deadline) : sent;
 }
 
 Received receive_frame(int fd, std::optional<std::chrono::steady_clock::time_point> deadline, std::string& payload) {

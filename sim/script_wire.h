@@ -25,6 +25,10 @@ enum Kind : std::uint8_t {
 
 inline constexpr std::size_t kMaxFrame = std::size_t{256} << 20;
 inline constexpr int kMaxDepth = 100;  // the sandbox's snapshot stops at 64 tables
+// Values in one message: the sandbox's snapshot stops at 200,000. Each
+// LuaValue is ~170 bytes in memory, so this also bounds what a message can
+// make the reader allocate.
+inline constexpr std::size_t kMaxValues = 250'000;
 
 class Writer {
  public:
@@ -68,10 +72,15 @@ class Reader {
   const char* at_;
   const char* end_;
   bool ok_ = true;
+  std::size_t values_left_ = kMaxValues;
 };
 
-// Whole frames over a stream socket. send_frame never raises SIGPIPE.
-bool send_frame(int fd, const std::string& payload);
+// Whole frames over a stream socket, each way until `deadline` (none: for
+// ever). send_frame never raises SIGPIPE, and a peer that stops reading
+// cannot hold it past the deadline.
+enum class Sent { Done, TimedOut, Broken };
+Sent send_frame(int fd, const std::string& payload,
+                std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
 enum class Received { Frame, Closed, TimedOut, Broken };
 // Waits until `deadline` (none: for ever) for one frame.
 Received receive_frame(int fd, std::optional<std::chrono::steady_clock::time_point> deadline, std::string& payload);

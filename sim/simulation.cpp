@@ -49,7 +49,7 @@ Simulation::Simulation(const RunPlan& plan)
   for (const auto& stage : stages_)
     if (stage.model < 0 || stage.model >= static_cast<int>(models_.size()))
       throw std::invalid_argument("a stage names a model that does not exist");
-  check_run_cost(estimate_run_cost(plan, models_, symbols_.endpoints().size()), plan);
+  check_run_cost(estimate_run_cost(plan, models_, symbols_), plan);
 
   request_stream_ = RngStream(seed_, "requests");
   profile_stream_ = RngStream(seed_, "profile");
@@ -105,6 +105,10 @@ void Simulation::cancel_stages_from(SimTime t) {
 void Simulation::grow_slots(std::size_t target) {
   const std::size_t old = requests_.size();
   if (target <= old) return;
+  if (static_cast<double>(target) > kRunCaps.requests_in_service)
+    throw RunBudgetError("the run passed " + std::to_string(old) +
+                         " requests in the service at once (working or queued), the most one run may hold; lower "
+                         "the load or service.queue_limit");
   requests_.resize(target);
   std::vector<std::int32_t> fresh;
   fresh.reserve(target);
@@ -443,6 +447,8 @@ void Simulation::advance_cpu() {
   while (next_sample_at_ns_ < end_clock) {
     const double offset = (next_sample_at_ns_ - cpu_clock_ns_) / busy;
     const double v = iv.v_from + iv.rate * offset;
+    if (samples_taken_ >= static_cast<std::uint64_t>(kRunCaps.samples))
+      throw RunBudgetError(run_cap_message("CPU profile samples", kRunCaps.samples));
     auto pick = static_cast<std::size_t>(profile_stream_.uniform(samples_taken_++) * static_cast<double>(runnable));
     if (pick >= runnable) pick = runnable - 1;
     const std::uint32_t job = cpu_.active_job(pick);

@@ -196,3 +196,40 @@ TEST_CASE("an attempt too large to read back is not written", "[attempts][errors
   CHECK(fs::is_empty(dir));
   fs::remove_all(dir);
 }
+
+TEST_CASE("long attempt numbers, leftovers that are not files, and saves just starting are told apart", "[attempts]") {
+  const std::string dir = fresh_dir("edges");
+  fs::create_directories(dir);
+  { std::ofstream(dir + "/attempt-x-999999999.json") << R"({"format": "perfloop-attempt", "version": 1, "result": {"total": 9}})"; }
+  const std::string next = save_attempt(dir, "x", {{"total", 10.0}});
+  CHECK(fs::path(next).filename() == "attempt-x-1000000000.json");
+  CHECK(load_attempts(dir).attempts.size() == 2);  // both listed, ten digits or not
+
+  // A folder with a leftover's name is not a leftover: never reported as safe to delete.
+  fs::create_directories(dir + "/.attempt-x-5.json.Folder");
+  // A save creates its temporary file, then locks it: empty and new, it is a save starting.
+  { std::ofstream(dir + "/.attempt-x-6.json.Starts"); }
+  CHECK(leftover_problems(dir).empty());
+  // The same file an hour old was a save interrupted at its very start.
+  fs::last_write_time(dir + "/.attempt-x-6.json.Starts", fs::file_time_type::clock::now() - std::chrono::hours(1));
+  const auto problems = leftover_problems(dir);
+  REQUIRE(problems.size() == 1);
+  CHECK_THAT(problems[0], Catch::StartsWith(dir + "/.attempt-x-6.json.Starts: left over from an interrupted save, incomplete"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("write_file_atomically keeps a link a link, and the file's mode", "[attempts]") {
+  const std::string dir = fresh_dir("linked");
+  fs::create_directories(dir + "/dotfiles");
+  const std::string real = dir + "/dotfiles/settings.json";
+  std::ofstream(real) << "old\n";
+  fs::permissions(real, fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink(real, dir + "/settings.json");
+  write_file_atomically(dir + "/settings.json", "new\n");
+  CHECK(fs::is_symlink(dir + "/settings.json"));
+  std::ifstream in(real);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK(text == "new\n");
+  CHECK((fs::status(real).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  fs::remove_all(dir);
+}

@@ -118,3 +118,47 @@ TEST_CASE("allocated memory and calls count against the instruction limit", "[sa
   // The same loop without calls stays within the small limit.
   CHECK(run("local x = 0 for i = 1, 1000000 do x = x + i end return 'done'", small) == "done");
 }
+
+TEST_CASE("gsub's replacement, table.sort on long strings and weak keys are bounded too", "[sandbox][library]") {
+  // A replacement of two million "%0" adds nothing at each match, yet reads the whole replacement each time.
+  CHECK(run("string.gsub(string.rep('a', 2000), '', string.rep('%0', 2000000))") ==
+        "error: string.gsub: this pattern could take 8e+09 steps on a 2000-byte subject (at most 2.68e+08 allowed); "
+        "use a shorter subject, or fewer repeated or optional items");
+  CHECK(run("return (string.gsub('a-b-c', '-', '+'))") == "a+b+c");
+  // Each comparison of two equal 8 MB strings scans them whole, inside sort's one C call.
+  CHECK(run("local s = string.rep('x', 8000000) local t = {} for i = 1, 3000 do t[i] = s end table.sort(t)") ==
+        "error: table.sort: sorting this could take 4.33e+09 steps (3000 values, strings up to 8000000 bytes; at "
+        "most 2.68e+08 allowed)");
+  CHECK(run("local t = {3, 1, 2} table.sort(t) return table.concat(t, ',')") == "1,2,3");
+  CHECK(run("local t = {'b', 'a'} table.sort(t, function(x, y) return x > y end) return table.concat(t)") == "ba");
+  // Weak keys make the collector's ephemeron pass quadratic, where no hook runs.
+  CHECK(run("setmetatable({}, { __mode = 'k' })") == "error: weak keys (__mode \"k\") are not allowed in scenarios");
+  CHECK(run("setmetatable({}, { __mode = 'v' }) return 'weak values are fine'") == "weak values are fine");
+}
+
+TEST_CASE("a loop of costly pattern calls meets the instruction limit, not the clock", "[sandbox][library]") {
+  // Each call is allowed (1.4e8 steps at worst) but charged at its worst case, so the
+  // loop stops at the same call on every machine.
+  const SandboxLimits small{std::size_t{64} << 20, 50'000'000, std::chrono::minutes(10)};
+  CHECK(run("local s = string.rep('a', 300) for i = 1, 100 do string.find(s, '.-.-b') end return 'done'", small) ==
+        "error: instruction limit (50000000 instructions) exceeded");
+}
+
+TEST_CASE("a script has a total over all its calls", "[sandbox]") {
+  // Each call stays under the per-call limit; the fourth passes the total.
+  const SandboxLimits limits{std::size_t{64} << 20, 2'000'000, std::chrono::minutes(10), 5'000'000};
+  LuaSandbox sandbox(limits, 1, "");
+  LuaRef function = -1;
+  REQUIRE_FALSE(sandbox.run_chunk("return function() local x = 0 for i = 1, 700000 do x = x + i end return x end",
+                                  "total.lua", function));
+  for (int call = 1; call <= 3; ++call) {
+    LuaRef result = -1;
+    INFO("call " << call);
+    REQUIRE_FALSE(sandbox.call_with_params(function, {}, result));
+  }
+  LuaRef result = -1;
+  const auto failure = sandbox.call_with_params(function, {}, result);
+  REQUIRE(failure);
+  CHECK(failure->limit_exceeded);
+  CHECK(failure->message == "instruction limit for the whole script (5000000 instructions over all its calls) exceeded");
+}

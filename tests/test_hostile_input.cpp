@@ -264,3 +264,24 @@ TEST_CASE("an attempt folder the user cannot use is said in words", "[hostile][a
   }
   fs::remove_all(root);
 }
+
+TEST_CASE("a scenario's texts hold no terminal or direction controls", "[hostile][utf8]") {
+  struct Case {
+    const char* name;
+    const char* title;
+  };
+  // ESC, a C1 control sequence introducer (valid UTF-8, still a control), a right-to-left override.
+  const Case refused[] = {{"esc.lua", "'\\27[2Jcleared'"}, {"csi.lua", "'\xc2\x9b" "31mred'"},
+                          {"rlo.lua", "'abc\xe2\x80\xae" "fed'"}, {"cr.lua", "'over\\rwritten'"}};
+  for (const Case& c : refused) {
+    DYNAMIC_SECTION(c.name) {
+      const auto r = run_cli("check " + write_file(c.name, scenario("", "{ rps = 10 }", "cpu { frame = 'f', ms = 1 }", c.title)));
+      CHECK(one_check_line(r));
+      CHECK_THAT(r.err, Catch::Contains("title: holds a control character (byte "));
+      CHECK(r.err.find('\x1b') == std::string::npos);
+    }
+  }
+  const auto lines = run_cli("check " + write_file("lines.lua", scenario("", "{ rps = 10 }", "cpu { frame = 'f', ms = 1 }",
+                                                                        "'two\\nlines,\\ttabbed, «quoted», 日本'")));
+  CHECK(lines.status == 0);
+}

@@ -63,7 +63,7 @@ TEST_CASE("the estimate of a run matches what the engine does, scenario by scena
       LockTable locks;
       std::vector<std::shared_ptr<const CompiledModel>> models;
       for (const ModelSpec& model : planned.plan.models) models.push_back(compile_model(model, symbols, locks));
-      const RunCost cost = estimate_run_cost(planned.plan, models, symbols.endpoints().size());
+      const RunCost cost = estimate_run_cost(planned.plan, models, symbols);
       sim.run();
       const double requests = static_cast<double>(sim.arrivals());
       const double events = static_cast<double>(sim.events_processed());

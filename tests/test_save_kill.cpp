@@ -1,6 +1,7 @@
 // A save stopped by kill -9 at any of its system calls leaves the attempts
-// folder holding only complete attempts and leftovers it reports; the next
-// save recovers a leftover that holds a whole attempt. strace finds the
+// folder holding only complete attempts and leftovers it reports (or, for
+// a few seconds, an empty one it takes for a save starting); the next save
+// recovers a leftover that holds a whole attempt. strace finds the
 // save's system calls in a first run, then stops a fresh run at each one
 // (strace -e inject=CALL:signal=KILL:when=N).
 #include <catch2/catch.hpp>
@@ -107,7 +108,12 @@ TEST_CASE("kill -9 at every system call of a save leaves only complete attempts 
       REQUIRE(name.rfind(".attempt-", 0) == 0);
       const auto reported = std::find_if(leftovers.begin(), leftovers.end(),
                                          [&](const std::string& line) { return line.rfind(path + ": ", 0) == 0; });
-      REQUIRE(reported != leftovers.end());
+      // Killed between creating its file and locking it, a save leaves it
+      // empty: for its first seconds that is a save starting, not reported.
+      if (reported == leftovers.end()) {
+        CHECK(fs::file_size(entry.path()) == 0);
+        continue;
+      }
       complete_leftovers += reported->find("a complete attempt") != std::string::npos;
     }
     const int placed = count_attempts(dir) - 1;

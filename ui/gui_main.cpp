@@ -350,7 +350,7 @@ int run_gui(const GuiOptions& options) {
     try {
       save_settings(state.settings_path, state.settings);
     } catch (const std::exception& e) {
-      std::cerr << "perfloop: " << e.what() << "\n";
+      std::cerr << "perfloop: " << terminal_line(e.what()) << "\n";
     }
   }
   state.worker.cancel();

@@ -217,7 +217,8 @@ nlohmann::json parse_attempt(const std::string& text) {
   try {
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(std::string("not JSON (") + e.what() + ")");
+    // nlohmann quotes the bytes it stopped at, whatever they are.
+    throw std::runtime_error("not JSON (" + terminal_line(e.what(), 200) + ")");
   }
   if (!doc.is_object() || !doc.contains("format") || doc["format"] != "perfloop-attempt")
     throw std::runtime_error("not a perfloop attempt (format)");

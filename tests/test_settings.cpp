@@ -1,7 +1,10 @@
 // The settings file: versioned, written atomically, read key by key so a
 // bad value is named and the rest still applies.
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -19,6 +22,8 @@ std::string temp_path(const char* name) {
 }
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string nlohmann_quote(const std::string& text) { return nlohmann::json(text).dump(); }
 
 }  // namespace
 
@@ -92,4 +97,61 @@ TEST_CASE("a bad settings value is named, and the others still apply", "[setting
   CHECK(folder.problem.find("cannot be read") != std::string::npos);
   CHECK(folder.keep_file);
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
+
+TEST_CASE("a settings file that is a FIFO or huge is refused without waiting or reading it", "[settings][errors]") {
+  const std::string fifo = temp_path("fifo.json");
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  Settings s;
+  // Opened before the file-type check, a FIFO would block the app before its first frame.
+  const perfloop::ui::SettingsLoad from_fifo = perfloop::ui::load_settings(fifo, s);
+  CHECK(from_fifo.problem == fifo + ": cannot be read (is a FIFO, not a file); using the defaults, and the file is "
+                                    "left as it is");
+  CHECK(from_fifo.keep_file);
+
+  const std::string huge = temp_path("huge.json");
+  { std::ofstream(huge) << "{"; }
+  std::filesystem::resize_file(huge, std::uintmax_t{4} << 30);  // sparse
+  const perfloop::ui::SettingsLoad from_huge = perfloop::ui::load_settings(huge, s);
+  CHECK(from_huge.problem == huge + ": cannot be read (is 4 GiB, more than the 64 KiB perfloop reads for a settings "
+                                    "file); using the defaults, and the file is left as it is");
+  CHECK(from_huge.keep_file);
+  std::filesystem::remove(huge);
+  std::filesystem::remove(fifo);
+}
+
+TEST_CASE("integers past 2^32 are out of range, not wrapped", "[settings][errors]") {
+  const std::string path = temp_path("wrapped.json");
+  write(path, R"({"version":4294967297,"ui_scale":1.5})");
+  Settings s;
+  const perfloop::ui::SettingsLoad version = perfloop::ui::load_settings(path, s);
+  CHECK(version.problem.find("version: this perfloop reads versions 1 to 1") != std::string::npos);
+  CHECK(version.keep_file);
+  CHECK(s.ui_scale == Approx(1.0f));
+
+  write(path, R"({"version":1,"window":{"width":4294967996,"height":700}})");
+  Settings t;
+  const perfloop::ui::SettingsLoad width = perfloop::ui::load_settings(path, t);
+  CHECK(width.problem.find("window: expected") != std::string::npos);
+  CHECK(t.width == 1600);  // its default, not 4294967996 cut to 32 bits
+  CHECK(t.height == 900);
+}
+
+TEST_CASE("last_scenario names a scenario, never any file to run", "[settings][errors]") {
+  const std::string path = temp_path("last.json");
+  for (const char* refused : {"/etc/passwd", "../../.bashrc", "checkout\ninventory"}) {
+    write(path, std::string(R"({"version":1,"last_scenario":)") + nlohmann_quote(refused) + "}");
+    Settings s;
+    const perfloop::ui::SettingsLoad load = perfloop::ui::load_settings(path, s);
+    INFO(refused);
+    CHECK(load.problem.find("last_scenario: expected a scenario id or the path of a .lua file") != std::string::npos);
+    CHECK(s.last_scenario.empty());
+  }
+  for (const char* kept : {"checkout-inventory-payload", "/home/me/scenarios/mine.lua"}) {
+    write(path, std::string(R"({"version":1,"last_scenario":)") + nlohmann_quote(kept) + "}");
+    Settings s;
+    CHECK(perfloop::ui::load_settings(path, s).problem.empty());
+    CHECK(s.last_scenario == kept);
+  }
 }

@@ -52,28 +52,35 @@ bool is_scenario_reference(const std::string& text) {
   return id || text.ends_with(".lua");
 }
 
+// Said of a file perfloop reads but will not use as a whole.
+constexpr const char* kKeptAsItIs = "; using the defaults, and the file is left as it is";
+
 }  // namespace
 
 SettingsLoad load_settings(const std::string& path, Settings& settings) {
-  const std::string kept = "; using the defaults, and the file is left as it is";
   const FileRead file = read_bounded_file(path, kMaxSettingsBytes, "a settings file");
   if (file.status == FileRead::Status::Missing) return {};
-  if (!file.ok()) return {printable(path, 300) + ": cannot be read (" + file.problem + ")" + kept, true};
+  if (!file.ok()) return {terminal_line(path, 300) + ": cannot be read (" + file.problem + ")" + kKeptAsItIs, true};
+  return parse_settings(file.text, path, settings);
+}
+
+SettingsLoad parse_settings(const std::string& text, const std::string& path, Settings& settings) {
+  const std::string kept = kKeptAsItIs;
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(file.text);
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    return {printable(path, 300) + ": not JSON (" + printable(e.what(), 200) + ")" + kept, true};
+    return {terminal_line(path, 300) + ": not JSON (" + terminal_line(e.what(), 200) + ")" + kept, true};
   }
-  if (!doc.is_object()) return {printable(path, 300) + ": expected an object" + kept, true};
+  if (!doc.is_object()) return {terminal_line(path, 300) + ": expected an object" + kept, true};
   if (!doc.contains("version") || !whole_number(doc["version"], 1, kSettingsVersion))
-    return {printable(path, 300) + ": version: expected an integer from 1 to " + std::to_string(kSettingsVersion) +
+    return {terminal_line(path, 300) + ": version: this perfloop reads versions 1 to " + std::to_string(kSettingsVersion) +
                 " (a newer perfloop wrote it?)" + kept,
             true};
   std::string problem;
   auto note = [&](const char* field, const char* expected) {
     if (problem.empty())
-      problem = printable(path, 300) + ": " + field + ": expected " + expected + "; that setting keeps its default";
+      problem = terminal_line(path, 300) + ": " + field + ": expected " + expected + "; that setting keeps its default";
   };
   if (doc.contains("window")) {
     const auto& w = doc["window"];
@@ -106,17 +113,21 @@ SettingsLoad load_settings(const std::string& path, Settings& settings) {
   return {problem, false};
 }
 
-void save_settings(const std::string& path, const Settings& settings) {
+std::string settings_text(const Settings& settings) {
   const nlohmann::json doc = {{"format", "perfloop-settings"},
                               {"version", kSettingsVersion},
                               {"window", {{"width", settings.width}, {"height", settings.height}}},
                               {"ui_scale", settings.ui_scale},
                               {"last_scenario", settings.last_scenario},
                               {"show_hints", settings.show_hints}};
+  return json_text(doc) + "\n";
+}
+
+void save_settings(const std::string& path, const Settings& settings) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  write_file_atomically(path, json_text(doc) + "\n");
+  write_file_atomically(path, settings_text(settings));
 }
 
 }  // namespace perfloop::ui

@@ -29,6 +29,12 @@ struct SettingsLoad {
 // A missing file is not a problem (first start). A bad value keeps its
 // default and is named; the file is then rewritten with the good values.
 SettingsLoad load_settings(const std::string& path, Settings& settings);
+// What load_settings does once it has the file's text: apart from the
+// reading so that the text alone can be tested and fuzzed (tests/fuzz/).
+// `path` only names the file in the problem line. Never throws.
+SettingsLoad parse_settings(const std::string& text, const std::string& path, Settings& settings);
+// The file's contents for these settings, as save_settings writes them.
+std::string settings_text(const Settings& settings);
 // Throws std::runtime_error naming the path when it cannot be written.
 void save_settings(const std::string& path, const Settings& settings);
 

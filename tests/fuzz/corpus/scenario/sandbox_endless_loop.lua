@@ -1,0 +1,2 @@
+-- Stopped by the instruction limit.
+while true do end

@@ -1,0 +1,3 @@
+-- Assigning a global that was never declared is an error.
+total = 1
+return {}

@@ -1,0 +1,3 @@
+-- Stopped by the memory limit: 1 GiB of text.
+local s = string.rep("x", 1 << 30)
+return { size = #s }

@@ -1,0 +1,3 @@
+-- Refused: scenarios cannot load modules.
+local socket = require("socket")
+return {}

@@ -1,0 +1,3 @@
+-- Refused: string.dump would make bytecode, which could then be loaded.
+local bytes = string.dump(function() return 1 end)
+return {}

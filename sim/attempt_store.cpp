@@ -261,26 +261,33 @@ std::string save_attempt(const std::string& dir, const std::string& scenario, co
   throw std::runtime_error(dir + ": no free attempt file name after " + std::to_string(n - 1));
 }
 
-AttemptFolder load_attempts(const std::string& dir) {
-  AttemptFolder folder;
+std::vector<std::string> visit_attempts(const std::string& dir,
+                                        const std::function<void(const std::string&, nlohmann::json&&)>& visit) {
+  std::vector<std::string> problems;
   std::error_code ec;
-  if (!fs::exists(fs::symlink_status(dir, ec)) && !ec) return folder;  // nothing saved yet
+  if (!fs::exists(fs::symlink_status(dir, ec)) && !ec) return problems;  // nothing saved yet
   Listing listing;
   try {
     listing = list_folder(dir);
   } catch (const std::exception& e) {
-    folder.problems.push_back(e.what());
-    return folder;
+    return {e.what()};
   }
   for (const std::string& file : listing.attempts) {
     const std::string path = dir + "/" + file;
     try {
-      folder.attempts.push_back({path, read_attempt_file(path)});
+      visit(path, read_attempt_file(path));
     } catch (const std::exception& e) {
-      folder.problems.push_back(path + ": skipped: " + e.what());
+      problems.push_back(path + ": skipped: " + e.what());
     }
   }
-  for (const std::string& problem : leftover_problems(dir)) folder.problems.push_back(problem);
+  for (const std::string& problem : leftover_problems(dir)) problems.push_back(problem);
+  return problems;
+}
+
+AttemptFolder load_attempts(const std::string& dir) {
+  AttemptFolder folder;
+  folder.problems = visit_attempts(
+      dir, [&](const std::string& path, nlohmann::json&& result) { folder.attempts.push_back({path, std::move(result)}); });
   return folder;
 }
 

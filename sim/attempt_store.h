@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,12 @@ std::string save_attempt(const std::string& dir, const std::string& scenario, co
                          std::vector<std::string>* recovered = nullptr);
 
 AttemptFolder load_attempts(const std::string& dir);
+
+// The same reading, one attempt at a time, for readers that keep only part
+// of each (the picker's best scores): 20,000 attempts never sit in memory
+// at once. Returns the problems load_attempts would list.
+std::vector<std::string> visit_attempts(const std::string& dir,
+                                        const std::function<void(const std::string& path, nlohmann::json&& result)>& visit);
 
 // What interrupted saves left in the folder, one line each, opening only
 // those files: what a save reports after it, instead of reading every attempt.

@@ -120,16 +120,13 @@ void draw_details(AppState& state, const CatalogueEntry& e) {
 BestScores read_best_scores(const std::string& save_dir) {
   BestScores scores;
   if (save_dir.empty()) return scores;
-  const AttemptFolder folder = load_attempts(save_dir);
-  scores.problems = folder.problems;
-  for (const SavedAttempt& a : folder.attempts) {
-    const auto& r = a.result;
-    if (!r.contains("scenario") || !r["scenario"].is_string() || !r["total"].is_number()) continue;
+  scores.problems = visit_attempts(save_dir, [&](const std::string&, nlohmann::json&& r) {
+    if (!r.contains("scenario") || !r["scenario"].is_string() || !r["total"].is_number()) return;
     const std::string id = r["scenario"].get<std::string>();
     const double total = r["total"].get<double>();
     const auto it = scores.best.find(id);
     if (it == scores.best.end() || total > it->second) scores.best[id] = total;
-  }
+  });
   return scores;
 }
 

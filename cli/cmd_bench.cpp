@@ -9,13 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "sim/bare_loop.h"
-#include "sim/json_text.h"
-#include "sim/loop_expert.h"
-#include "sim/loop_grader.h"
-#include "sim/scenario_paths.h"
-#include "sim/scenario_plan.h"
-#include "sim/simulation.h"
+#include "sim/engine/mmc_baseline.h"
+#include "sim/io/json_text.h"
+#include "sim/loop/loop_expert.h"
+#include "sim/loop/loop_grader.h"
+#include "sim/scenarios/scenario_paths.h"
+#include "sim/scenarios/scenario_plan.h"
+#include "sim/engine/simulation.h"
 
 namespace perfloop::cli {
 
@@ -60,7 +60,7 @@ int run_bench(const BenchOptions& options) {
     const double lambda = 900.0, mu = 100.0;
     const int servers = 10;
     auto start = std::chrono::steady_clock::now();
-    const BareLoopResult bare = run_bare_mmc(lambda, mu, servers, options.requests, 1);
+    const MmcBaselineResult bare = run_mmc_baseline(lambda, mu, servers, options.requests, 1);
     const double bare_wall = seconds_since(start);
     const EngineRun engine = run_engine(
         "mmc", {{"lambda", lambda}, {"mu", mu}, {"c", servers}, {"requests", static_cast<double>(options.requests)}});
@@ -98,15 +98,15 @@ int run_bench(const BenchOptions& options) {
     } else {
       std::printf("M/M/c (lambda %.0f/s, mu %.0f/s, c %d), %llu requests\n", lambda, mu, servers,
                   static_cast<unsigned long long>(options.requests));
-      std::printf("  bare event loop      %12.0f requests/s  %12.0f events/s  (mean latency %.2f ms)\n", bare_rate, bare_events,
+      std::printf("  M/M/c baseline     %12.0f requests/s  %12.0f events/s  (mean latency %.2f ms)\n", bare_rate, bare_events,
                   bare.mean_latency_s * 1e3);
-      std::printf("  perfloop engine      %12.0f requests/s  %12.0f events/s  = %.0f%% of the bare loop's requests/s\n",
+      std::printf("  perfloop engine      %12.0f requests/s  %12.0f events/s  = %.0f%% of the M/M/c baseline's requests/s\n",
                   engine_rate, engine_events, 100 * engine_rate / bare_rate);
       std::printf("/checkout incident, %.0f simulated s, every signal on\n", incident.simulated_s);
-      std::printf("  %llu requests in %.2f s = %.0f requests/s = %.0f%% of the bare loop's requests/s; peak memory %.0f MB\n",
+      std::printf("  %llu requests in %.2f s = %.0f requests/s = %.0f%% of the M/M/c baseline's requests/s; peak memory %.0f MB\n",
                   static_cast<unsigned long long>(incident.requests), incident.wall_s, incident_rate,
                   100 * incident_rate / bare_rate, incident_peak_mb);
-      std::printf("  %.1f events per request, %.0f events/s = %.0f%% of the bare loop's events/s\n", incident_events_per_request,
+      std::printf("  %.1f events per request, %.0f events/s = %.0f%% of the M/M/c baseline's events/s\n", incident_events_per_request,
                   incident_events, 100 * incident_events / bare_events);
       std::printf("grading the expert's /checkout answers (score %.1f): %.2f s = %.2f full runs\n", graded.total, grade_wall,
                   grade_runs);

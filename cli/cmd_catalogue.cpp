@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "sim/catalogue.h"
-#include "sim/json_text.h"
-#include "sim/safe_text.h"
-#include "sim/scenario_paths.h"
+#include "sim/scenarios/catalogue.h"
+#include "sim/io/json_text.h"
+#include "sim/io/safe_text.h"
+#include "sim/scenarios/scenario_paths.h"
 
 namespace perfloop::cli {
 

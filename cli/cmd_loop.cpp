@@ -4,13 +4,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "sim/answers.h"
-#include "sim/attempt_store.h"
-#include "sim/json_text.h"
-#include "sim/loop_expert.h"
-#include "sim/loop_grader.h"
-#include "sim/safe_text.h"
-#include "sim/scenario_paths.h"
+#include "sim/loop/answers.h"
+#include "sim/loop/attempt_store.h"
+#include "sim/io/json_text.h"
+#include "sim/loop/loop_expert.h"
+#include "sim/loop/loop_grader.h"
+#include "sim/io/safe_text.h"
+#include "sim/scenarios/scenario_paths.h"
 
 namespace perfloop::cli {
 

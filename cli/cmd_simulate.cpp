@@ -4,12 +4,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "sim/json_text.h"
-#include "sim/report.h"
-#include "sim/safe_text.h"
-#include "sim/scenario_paths.h"
-#include "sim/scenario_plan.h"
-#include "sim/simulation.h"
+#include "sim/io/json_text.h"
+#include "sim/scenarios/run_report.h"
+#include "sim/io/safe_text.h"
+#include "sim/scenarios/scenario_paths.h"
+#include "sim/scenarios/scenario_plan.h"
+#include "sim/engine/simulation.h"
 
 namespace perfloop::cli {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/model.h"
+#include "sim/engine/model.h"
 
 namespace perfloop::cli {
 

@@ -7,8 +7,8 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "sim/safe_text.h"
-#include "ui/gui_main.h"
+#include "sim/io/safe_text.h"
+#include "ui/panels/gui_main.h"
 
 int main(int argc, char** argv) {
   using namespace perfloop::cli;

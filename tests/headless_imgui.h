@@ -10,9 +10,9 @@
 #include <map>
 #include <string>
 
-#include "ui/app.h"
-#include "ui/control_map.h"
-#include "ui/theme.h"
+#include "ui/panels/app.h"
+#include "ui/platform/control_map.h"
+#include "ui/platform/theme.h"
 
 namespace perfloop::ui {
 

@@ -2,7 +2,7 @@
 // expert's answers survive a round trip through JSON.
 #include <catch2/catch.hpp>
 
-#include "sim/answers.h"
+#include "sim/loop/answers.h"
 #include "test_support.h"
 
 using namespace perfloop;

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/atomic_file.h"
-#include "sim/attempt_store.h"
+#include "sim/io/atomic_file.h"
+#include "sim/loop/attempt_store.h"
 
 using namespace perfloop;
 namespace fs = std::filesystem;

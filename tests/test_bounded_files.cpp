@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/bounded_file.h"
+#include "sim/io/bounded_file.h"
 
 using namespace perfloop;
 namespace fs = std::filesystem;

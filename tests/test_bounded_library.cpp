@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "sim/lua_bounded_library.h"
-#include "sim/lua_sandbox.h"
+#include "sim/scenarios/lua_bounded_library.h"
+#include "sim/scenarios/lua_sandbox.h"
 
 using namespace perfloop;
 

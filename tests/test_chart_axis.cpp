@@ -1,9 +1,10 @@
 // Chart axis maths: mapping, nice ticks with units, clock labels, drag to range.
 #include <catch2/catch.hpp>
 
-#include "ui/chart_axis.h"
+#include "ui/core/chart_axis.h"
 
 using namespace perfloop::ui;
+using perfloop::clock_text;
 
 TEST_CASE("an axis maps values to pixels and back, y growing upwards", "[chart]") {
   const AxisMap y{0.0, 1500.0, 400.0f, 100.0f};  // 0 ms at the bottom (400 px), 1500 ms at the top
@@ -37,8 +38,8 @@ TEST_CASE("time ticks use clock steps and labels", "[chart]") {
   const auto short_run = time_ticks(95, 160, 8);  // 9.3 s raw -> 10 s, from 100
   CHECK(short_run.front().value == 100.0);
   CHECK(short_run.front().label == "1:40");
-  CHECK(clock_label(2860) == "47:40");
-  CHECK(clock_label(3900) == "1:05:00");
+  CHECK(clock_text(2860) == "47:40");
+  CHECK(clock_text(3900) == "1:05:00");
 }
 
 TEST_CASE("the chart's top leaves headroom and keeps the SLO line in view", "[chart]") {

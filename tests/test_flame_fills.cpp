@@ -8,10 +8,10 @@
 
 #include <cstddef>
 
-#include "ui/flame_synthetic.h"
-#include "ui/layer_cache.h"
-#include "ui/theme.h"
-#include "ui/widget_flame.h"
+#include "ui/core/flame_synthetic.h"
+#include "ui/platform/layer_cache.h"
+#include "ui/platform/theme.h"
+#include "ui/widgets/widget_flame.h"
 
 using namespace perfloop::ui;
 

@@ -1,7 +1,7 @@
 // The flame graph's maths without drawing: tree, zoom, folding, search, diff.
 #include <catch2/catch.hpp>
 
-#include "ui/flame_layout.h"
+#include "ui/core/flame_layout.h"
 
 using namespace perfloop;
 using namespace perfloop::ui;

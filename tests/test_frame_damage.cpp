@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "ui/frame_damage.h"
+#include "ui/platform/frame_damage.h"
 
 using perfloop::ui::FrameDamage;
 using perfloop::ui::PixelRect;

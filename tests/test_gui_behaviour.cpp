@@ -14,8 +14,11 @@
 #include <thread>
 
 #include "headless_imgui.h"
-#include "sim/scenario_paths.h"
-#include "ui/play_state.h"
+#include "sim/engine/capture.h"
+#include "sim/loop/loop_session.h"
+#include "sim/engine/profile_query.h"
+#include "sim/scenarios/scenario_paths.h"
+#include "ui/core/play_state.h"
 
 using namespace perfloop;
 using namespace perfloop::ui;
@@ -275,4 +278,43 @@ TEST_CASE("a script stopped at its limit costs the app no frame, and its refusal
   CHECK_THAT(state.errors.back(), Catch::Contains("spinning.lua:1: ") && Catch::Contains("limit"));
   CHECK(has_control("error.dismiss.0"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the Profile panel shows the capture play grades: the same figures for the same window", "[panels][behaviour]") {
+  // One CPU bottleneck and one read from traces, each at its expert's window.
+  for (const char* id : {"checkout-inventory-payload", "orders-n-plus-1"}) {
+    DYNAMIC_SECTION(id) {
+      HeadlessImGui imgui;
+      AppState state;
+      const SessionView view = open_with_expert(state, id, LoopStep::Profile);
+      REQUIRE(step_open(state.play, LoopStep::Profile));
+      state.step = LoopStep::Profile;
+      const BottleneckSpec& truth = view.build->bottlenecks.front();
+      state.profile.stream = truth.stream;
+      imgui.settle(state);
+      const std::shared_ptr<const ProfileData> shown = state.view.profile;
+      REQUIRE(shown);
+      const ProfileAnswer& window = state.play.profile;
+      CHECK(shown->request.window.from_s == window.from_s);
+      CHECK(shown->request.window.to_s == window.to_s);
+
+      // The command line's session, as `play` builds it, asked for the same window.
+      ScenarioScript script = ScenarioScript::load(find_scenario(id));
+      LoopSession session(script, {}, 1);
+      const double onset = state.play.answers.bottlenecks.front().observe->onset_s;
+      const StreamReading graded = session.capture({}, 0, truth.stream, window.from_s, window.to_s, onset, window.hot_frame);
+      const StreamReading panel = read_stream(shown->capture, truth.stream, window.hot_frame);
+      REQUIRE_FALSE(graded.empty);
+      REQUIRE(graded.top.size() == panel.top.size());
+      for (std::size_t i = 0; i < graded.top.size(); ++i) {
+        CHECK(panel.top[i].first == graded.top[i].first);
+        CHECK(panel.top[i].second == graded.top[i].second);
+      }
+      CHECK(panel.share_pct == graded.share_pct);
+      CHECK(panel.unit == graded.unit);
+      // And the panel's own figures are those of the capture: its request count and, for traces, its ghosts.
+      CHECK(shown->capture.requests == range_requests(session.runs().run({}), static_cast<std::size_t>(shown->capture.endpoint),
+                                                      s_to_ns(window.from_s), s_to_ns(window.to_s)));
+    }
+  }
 }

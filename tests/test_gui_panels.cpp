@@ -15,10 +15,10 @@
 #include <string>
 #include <thread>
 
-#include "sim/catalogue.h"
-#include "ui/app.h"
-#include "ui/control_map.h"
-#include "ui/play_state.h"
+#include "sim/scenarios/catalogue.h"
+#include "ui/panels/app.h"
+#include "ui/platform/control_map.h"
+#include "ui/core/play_state.h"
 #include "headless_imgui.h"
 
 using namespace perfloop;
@@ -97,7 +97,7 @@ void check_profile_streams(HeadlessImGui& imgui, AppState& state, std::map<std::
     CHECK_FALSE(state.profile.flame.cached_found.matches.empty());
     CHECK(state.profile.flame.cached_found.share > 0.0);
     CHECK(state.profile.flame.cached_found.share <= 1.0 + 1e-9);
-    CHECK(state.profile.flame.cached_has_baseline == state.view.profile->has_baseline);
+    CHECK(state.profile.flame.cached_has_baseline == state.view.profile->capture.has_baseline);
     state.profile.flame.diff = false;
     state.profile.flame.search_open = false;
     state.profile.flame.search[0] = '\0';
@@ -105,7 +105,7 @@ void check_profile_streams(HeadlessImGui& imgui, AppState& state, std::map<std::
   }
   state.profile.stream = "trace";
   CHECK(imgui.settle(state) > 200);
-  if (!state.view.profile->slow_traces.empty()) {
+  if (!state.view.profile->capture.slow_traces.empty()) {
     CHECK(has_control("profile.waterfall"));
     CHECK(has_control("profile.trace"));
     CHECK(state.profile.waterfall.rows.size() >= 1);
@@ -115,7 +115,7 @@ void check_profile_streams(HeadlessImGui& imgui, AppState& state, std::map<std::
   }
   state.profile.stream = "bundle";
   CHECK(imgui.settle(state) > 200);
-  if (state.view.profile->client.enabled && state.view.profile->client.bundle_kb > 0) {
+  if (state.view.profile->capture.client.enabled && state.view.profile->capture.client.bundle_kb > 0) {
     CHECK(has_control("profile.bundle"));
     ++seen["bundle"];
   } else {

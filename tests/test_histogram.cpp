@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "sim/histogram.h"
-#include "sim/rng.h"
+#include "sim/engine/histogram.h"
+#include "sim/engine/rng.h"
 
 using namespace perfloop;
 

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "cli_runner.h"
-#include "sim/attempt_store.h"
+#include "sim/loop/attempt_store.h"
 
 using perfloop::test::run_cli;
 namespace fs = std::filesystem;

@@ -1,3 +1,8 @@
+// [SECTION] Fixtures
+// [SECTION] The service model: params, steps, spans, errors by field
+// [SECTION] Catalogue card, bottlenecks and enforce
+// [SECTION] Client bundles and their modules
+//
 // The scenario loader turns a script's result into a ModelSpec and refuses a
 // broken one with the path of the field at fault.
 #include <catch2/catch.hpp>
@@ -7,7 +12,7 @@
 #include <fstream>
 #include <string>
 
-#include "sim/scenario_loader.h"
+#include "sim/scenarios/scenario_loader.h"
 
 using namespace perfloop;
 
@@ -24,6 +29,10 @@ std::string write_loader_temp(const std::string& name, const std::string& text) 
   std::ofstream(path, std::ios::binary) << text;
   return path.string();
 }
+
+// ============================================================================
+// [SECTION] Fixtures
+// ============================================================================
 
 // A valid scenario with two holes: STEP goes inside the root span, EXTRA
 // among the top-level fields of build's result.
@@ -76,6 +85,10 @@ const SpanSpec& child_named(const SpanSpec& span, const std::string& name) {
 }
 
 }  // namespace
+
+// ============================================================================
+// [SECTION] The service model: params, steps, spans, errors by field
+// ============================================================================
 
 TEST_CASE("ScenarioError formats file, line and field", "[loader]") {
   CHECK(std::string(ScenarioError("a.lua", 3, "x.y", "bad").what()) == "a.lua:3: x.y: bad");
@@ -329,9 +342,9 @@ TEST_CASE("builds are deterministic, math.random included", "[loader]") {
   CHECK(first < 20.0);
 }
 
-// ----------------------------------------------------------------------------
-// Catalogue card, bottlenecks and enforce
-// ----------------------------------------------------------------------------
+// ============================================================================
+// [SECTION] Catalogue card, bottlenecks and enforce
+// ============================================================================
 
 TEST_CASE("the catalogue card is read from the script header", "[loader]") {
   const ScenarioScript script = ScenarioScript::load(loader_fixture("loader_full.lua"));
@@ -665,6 +678,10 @@ TEST_CASE("broken bottlenecks and gates name the field at fault", "[loader]") {
     CHECK(e.message() == "is required when the scenario has bottlenecks (at least one gate)");
   }
 }
+
+// ============================================================================
+// [SECTION] Client bundles and their modules
+// ============================================================================
 
 TEST_CASE("a client bundle may list its modules; the bundle is their sum", "[loader]") {
   auto build_client = [](const std::string& name, const std::string& client) {

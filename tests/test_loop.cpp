@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <random>
 
-#include "sim/catalogue.h"
-#include "sim/loop_expert.h"
-#include "sim/loop_grader.h"
-#include "sim/what_if.h"
+#include "sim/scenarios/catalogue.h"
+#include "sim/loop/loop_expert.h"
+#include "sim/loop/loop_grader.h"
+#include "sim/loop/what_if.h"
 #include "test_support.h"
 
 using namespace perfloop;
@@ -198,7 +198,7 @@ TEST_CASE("assembly-rewrite-trap: 8x for the service is far off, about 3% is rig
   const double from = truth.symptom.onset_s, to = session.fix_time_s(0);
   b.profile = ProfileAnswer{};
   *b.profile = {{}, "cpu", from, to, "dedupe.hashKey"};
-  const Capture cap = session.capture({}, 0, "cpu", from, to, "dedupe.hashKey");
+  const StreamReading cap = session.capture({}, 0, "cpu", from, to, truth.symptom.onset_s, "dedupe.hashKey");
   REQUIRE(cap.share_pct > 2.0);
   REQUIRE(cap.share_pct < 5.0);
   const double current = session.outcome({"asm_hash"}).headline_before;

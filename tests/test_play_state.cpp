@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "ui/play_state.h"
+#include "ui/core/play_state.h"
 
 using namespace perfloop;
 using namespace perfloop::ui;
@@ -55,7 +55,7 @@ TEST_CASE("Enforce comes once, with the last bottleneck; fixes carry over", "[pl
   CHECK_FALSE(play.finished);
   CHECK(play.reached == LoopStep::Observe);
   CHECK(play.fix.id.empty());  // the next bottleneck starts from fresh drafts
-  CHECK(fixes_before(play) == std::vector<std::string>{"first-fix"});
+  CHECK(fixes_before(play, nullptr) == std::vector<std::string>{"first-fix"});
   steps = steps_for(play);
   CHECK(steps.size() == 8);
   play.fix.id = "second-fix";
@@ -98,7 +98,7 @@ TEST_CASE("replaying answers stops at the step asked for, with its draft filled"
   CHECK(play.predict.headline == 251.0);  // the draft of the step left open
   CHECK_FALSE(play.answers.bottlenecks[1].predict.has_value());
   CHECK(play.answers.bottlenecks[0].observe->seconds == 4.0);  // replayed answers keep their own times
-  CHECK(fixes_before(play) == std::vector<std::string>{"a"});
+  CHECK(fixes_before(play, nullptr) == std::vector<std::string>{"a"});
 
   PlayState all;
   start_play(all, "s", 2);
@@ -113,4 +113,27 @@ TEST_CASE("replaying answers stops at the step asked for, with its draft filled"
   start_play(partial, "s", 2);
   CHECK(replay_answers(partial, doc, LoopStep::MoveOn) == LoopStep::Verify);
   CHECK_FALSE(partial.finished);
+}
+
+TEST_CASE("the app and the grader put the same fixes in place for a bottleneck", "[play_state]") {
+  // Two bottlenecks; the answers skip the first one's fix (a file may).
+  ScenarioBuild build;
+  build.bottlenecks.resize(3);
+  build.bottlenecks[0].right_fixes = {"right-0", "also-right-0"};
+  build.bottlenecks[1].right_fixes = {"right-1"};
+  Answers doc;
+  doc.scenario = "s";
+  doc.bottlenecks.resize(3);
+  doc.bottlenecks[0].observe = ObserveAnswer{};
+  doc.bottlenecks[1].fix = FixAnswer{};
+  doc.bottlenecks[1].fix->id = "wrong-1";
+  PlayState play;
+  start_play(play, "s", 3);
+  play.answers = doc;
+  play.bottleneck = 2;
+  // The skipped fix is the first right one, as the grader has it; an answered one is kept, right or wrong.
+  CHECK(fixes_before(play, &build) == std::vector<std::string>{"right-0", "wrong-1"});
+  CHECK(fixes_before(play, &build) == fixes_in_place(doc, build, 2));
+  // Before the scenario is built, only what was answered.
+  CHECK(fixes_before(play, nullptr) == std::vector<std::string>{"wrong-1"});
 }

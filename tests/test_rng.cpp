@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "sim/rng.h"
+#include "sim/engine/rng.h"
 
 using namespace perfloop;
 

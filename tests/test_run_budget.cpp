@@ -9,10 +9,10 @@
 #include <fstream>
 #include <string>
 
-#include "sim/catalogue.h"
-#include "sim/run_budget.h"
-#include "sim/scenario_plan.h"
-#include "sim/simulation.h"
+#include "sim/scenarios/catalogue.h"
+#include "sim/engine/run_budget.h"
+#include "sim/scenarios/scenario_plan.h"
+#include "sim/engine/simulation.h"
 #include "test_support.h"
 
 using namespace perfloop;

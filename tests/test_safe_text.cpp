@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "sim/safe_text.h"
+#include "sim/io/safe_text.h"
 
 using namespace perfloop;
 

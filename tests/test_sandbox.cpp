@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/lua_sandbox.h"
-#include "sim/scenario_loader.h"
+#include "sim/scenarios/lua_sandbox.h"
+#include "sim/scenarios/scenario_loader.h"
 
 using namespace perfloop;
 

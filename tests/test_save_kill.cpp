@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cli_runner.h"
-#include "sim/attempt_store.h"
+#include "sim/loop/attempt_store.h"
 
 using perfloop::test::run_cli;
 namespace fs = std::filesystem;

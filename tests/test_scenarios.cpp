@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "sim/catalogue.h"
+#include "sim/scenarios/catalogue.h"
 #include "test_support.h"
 
 using namespace perfloop;

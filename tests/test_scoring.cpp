@@ -2,7 +2,7 @@
 // family sets, yes/no readings.
 #include <catch2/catch.hpp>
 
-#include "sim/scoring.h"
+#include "sim/loop/scoring.h"
 
 using namespace perfloop;
 

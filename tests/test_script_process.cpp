@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/bounded_file.h"
-#include "sim/script_runner.h"
-#include "sim/script_wire.h"
+#include "sim/io/bounded_file.h"
+#include "sim/scenarios/script_runner.h"
+#include "sim/scenarios/script_wire.h"
 
 using namespace perfloop;
 

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ui/settings.h"
+#include "ui/core/settings.h"
 
 using perfloop::ui::Settings;
 

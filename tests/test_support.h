@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/report.h"
-#include "sim/scenario_loader.h"
-#include "sim/scenario_plan.h"
-#include "sim/simulation.h"
+#include "sim/scenarios/run_report.h"
+#include "sim/scenarios/scenario_loader.h"
+#include "sim/scenarios/scenario_plan.h"
+#include "sim/engine/simulation.h"
 
 namespace perfloop::test {
 

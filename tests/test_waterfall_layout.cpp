@@ -2,7 +2,7 @@
 // baselines, the critical path, and mean span durations.
 #include <catch2/catch.hpp>
 
-#include "ui/waterfall_layout.h"
+#include "ui/core/waterfall_layout.h"
 
 using namespace perfloop;
 using namespace perfloop::ui;

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "sim/answers.h"
-#include "sim/scenario_loader.h"
+#include "sim/loop/answers.h"
+#include "sim/scenarios/scenario_loader.h"
 #include "tests/fuzz/fuzz_checks.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/attempt_store.h"
+#include "sim/loop/attempt_store.h"
 #include "tests/fuzz/fuzz_checks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

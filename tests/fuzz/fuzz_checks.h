@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "sim/safe_text.h"
+#include "sim/io/safe_text.h"
 
 namespace perfloop::fuzz {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/scenario_loader.h"
+#include "sim/scenarios/scenario_loader.h"
 #include "tests/fuzz/fuzz_checks.h"
 
 namespace {

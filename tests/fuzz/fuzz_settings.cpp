@@ -7,7 +7,7 @@
 #include <string>
 
 #include "tests/fuzz/fuzz_checks.h"
-#include "ui/settings.h"
+#include "ui/core/settings.h"
 
 namespace {
 

@@ -23,7 +23,7 @@
 
 #include <sanitizer/allocator_interface.h>
 
-#include "sim/script_wire.h"
+#include "sim/scenarios/script_wire.h"
 #include "tests/fuzz/fuzz_checks.h"
 
 namespace wire = perfloop::wire;

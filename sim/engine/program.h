@@ -1,0 +1,110 @@
+// A model variant compiled for execution: each endpoint's span tree is
+// flattened into a list of ops a request steps through, with every duration
+// in nanoseconds and every frame resolved to a stack id. Compiled once per
+// variant, before the run; the engine's inner loop only reads it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/engine/model.h"
+#include "sim/engine/rng.h"
+#include "sim/engine/symbols.h"
+#include "sim/engine/time.h"
+
+namespace perfloop {
+
+enum class OpKind : std::uint8_t {
+  SpanEnter,
+  SpanExit,
+  Cpu,          // a CPU job under processor sharing
+  Wait,         // off-CPU wait
+  Downstream,   // off-CPU wait for a remote call; may fail; records payload
+  LoopBegin,    // repeat the ops up to the matching LoopEnd `count` times
+  LoopEnd,
+  LockAcquire,
+  LockRelease,
+};
+
+struct Op {
+  OpKind kind = OpKind::Cpu;
+  Distribution::Kind dist = Distribution::Kind::Fixed;
+  std::uint8_t counts_as_query = 0;  // Cpu op that is one database round trip
+  std::uint8_t sized = 0;            // scale sized_ns, allocation and payload by the request's size
+  std::uint8_t merge_next = 0;       // Cpu: the next op is more CPU work of the same job
+  std::int16_t span = -1;            // SpanEnter/SpanExit: local span index
+  std::uint32_t uid = 0;             // stable per-op id, for random-number counters
+  std::uint32_t stack = kNoStack;    // where CPU or waiting time is attributed
+  std::uint32_t malloc_stack = kNoStack;
+  std::uint32_t scan_stack = kNoStack;
+  double cv = 0.0;
+  LogNormalShape shape;    // LogNormal: log-space parameters for cv, mean 1
+  SimTime mean_ns = 0;     // self CPU or wait, fixed part
+  SimTime sized_ns = 0;    // part proportional to the request's size factor
+  SimTime malloc_ns = 0;   // Cpu: runtime.mallocgc CPU for alloc_bytes
+  SimTime scan_ns = 0;     // Cpu: GC mark-assist CPU for alloc_bytes
+  std::int64_t alloc_bytes = 0;
+  std::int64_t payload_bytes = 0;  // Downstream
+  std::int32_t syscalls = 0;       // Cpu: system calls this op makes
+  double error_prob = 0.0;         // Downstream
+  double loop_count = 0.0;         // LoopBegin: mean iterations (fraction drawn per request)
+  std::int32_t jump = -1;          // LoopEnd: first op of the body; LoopBegin: its LoopEnd
+  std::int32_t lock = -1;          // LockAcquire/LockRelease
+};
+
+struct ClientModel {
+  bool enabled = false;
+  ClientSpec spec;
+};
+
+struct EndpointProgram {
+  int endpoint = -1;        // Symbols endpoint id
+  double share = 0.0;       // normalised
+  SimTime timeout_ns = 0;
+  double size_cv = 0.0;
+  double size_max = 1e3;
+  std::vector<Op> ops;
+  ClientModel client;
+};
+
+// Consecutive CPU ops of one span run as one processor-sharing job (the
+// request stays runnable between them, so the timing is identical) with up
+// to this many ops, each keeping its own stacks for the profile.
+constexpr int kMaxOpsPerCpuJob = 4;
+
+// Round trips one queries step may make per request (count / batch). The
+// loader refuses more, with the field's name; the compiler holds it for
+// models built any other way.
+inline constexpr double kMaxRoundTripsPerStep = 1e5;
+
+struct CompiledModel {
+  ServiceSpec service;
+  LoadSpec load;
+  SloSpec slo;
+  int slo_endpoint = -1;
+  double trace_sample_rate = 0.0;
+  SimTime profile_period_ns = 10 * kNsPerMs;  // CPU time between samples
+  SimTime stw_pause_ns = 0;
+  std::int64_t gc_trigger_bytes = 0;  // allocation between GC cycles
+  std::vector<EndpointProgram> endpoints;  // indexed by Symbols endpoint id
+  std::vector<double> share_cdf;           // cumulative shares by endpoint id
+  int lock_count = 0;
+  // Peak arrival rate over the load curve, for thinning.
+  double max_rate_per_ns = 0.0;
+  double peak_factor = 1.0;
+
+  double rate_factor(double t_s) const;
+};
+
+struct LockTable {
+  std::vector<std::string> names;
+  int id(const std::string& name);
+};
+
+// Compiles `model`; frames, stacks, endpoints, spans and locks are interned in
+// the shared tables. Throws std::invalid_argument on a model the engine cannot run.
+std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbols& symbols, LockTable& locks);
+
+}  // namespace perfloop

@@ -1,0 +1,89 @@
+// Enforce, replayed: the scenario's future changes land one by one on the
+// fixed service, and each chosen gate or alert measures what it measures in
+// short runs before and after the change (separate seeds, as a CI job and a
+// production week see different traffic), so a threshold set inside the
+// noise trips at random. The verdicts are then counted: regressions caught
+// before merge or paged after deploy, regressions that slipped through, and
+// harmless changes that were blocked or paged for nothing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/loop/answers.h"
+#include "sim/engine/summary.h"
+#include "sim/scenarios/scenario_loader.h"
+
+namespace perfloop {
+
+struct GateReading {
+  double before = 0.0;
+  double after = 0.0;
+};
+
+// Would this gate, at this threshold, stop or page on this reading?
+bool gate_trips(const GateSpec& gate, double threshold, const GateReading& reading);
+
+enum class ChangeVerdict { Caught, Paged, Missed, Blocked, FalsePage, Passed };
+const char* verdict_name(ChangeVerdict v);
+
+struct ChangeReport {
+  double day = 0.0;
+  std::string title;
+  std::string text;
+  bool harmful = false;
+  ChangeVerdict verdict = ChangeVerdict::Passed;
+  std::vector<std::string> blocked_by;  // CI gates that failed it
+  std::vector<std::string> paged_by;    // alerts that fired after it shipped
+};
+
+struct DriftPoint {
+  double day = 0.0;
+  double without = 0.0;  // headline with every change shipped
+  double with = 0.0;     // headline with the chosen set in place
+};
+
+struct EnforceReport {
+  std::vector<ChangeReport> changes;
+  int harmful = 0, harmless = 0;
+  double caught = 0.0;        // harmful changes stopped (1 each) or paged soon after shipping (0.7)
+  double false_alarms = 0.0;  // harmless changes blocked (1 each) or paged for (0.5)
+  std::vector<std::string> idle;  // chosen checks that tripped on nothing in the replay
+  double gate_score = 0.0;    // caught share minus false-alarm share minus idle checks' cost, floored at 0
+  bool has_runbook = false;
+  double score = 0.0;         // 0..1
+  std::string headline;       // what the drift tracks, e.g. "/checkout p99 (ms)"
+  std::vector<DriftPoint> drift;
+};
+
+class EnforceReplay {
+ public:
+  // `fixed` are the parameter values of the service after the incident is
+  // fixed; the future changes land on top of them.
+  EnforceReplay(ScenarioScript& script, const ScenarioBuild& build, ParamValues fixed, std::uint64_t seed,
+                double measure_s = 300.0);
+
+  EnforceReport evaluate(const std::vector<GateChoice>& choices, bool with_drift);
+  // The readings of one gate for every future change (measures on first use).
+  const std::vector<GateReading>& readings(const std::string& gate_id);
+  // A bottleneck's headline on the fixed service with the changes marked
+  // `shipped` in place, all runs with one seed (so the differences are the
+  // changes', not the noise's). The drift follows the first bottleneck's.
+  double drift_headline(const std::vector<bool>& shipped, std::size_t bottleneck = 0);
+
+ private:
+  void measure();
+
+  ScenarioScript& script_;
+  const ScenarioBuild& build_;
+  ParamValues fixed_;
+  std::uint64_t seed_;
+  double measure_s_;
+  bool measured_ = false;
+  std::map<std::string, std::vector<GateReading>> readings_;  // by gate id, one per future change
+  std::map<std::vector<bool>, PhaseSummary> drift_cache_;
+};
+
+}  // namespace perfloop

@@ -1,0 +1,76 @@
+// Grades a learner's answers step by step against the scenario's truth and
+// against what the simulation does with the learner's own choices.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/loop/answers.h"
+#include "sim/loop/loop_session.h"
+#include "sim/loop/loop_steps.h"
+
+namespace perfloop {
+
+struct StepResult {
+  LoopStep step = LoopStep::Observe;
+  int bottleneck = 0;  // index; Enforce belongs to the scenario and carries the last one's
+  double score = 0.0;
+  double max = 0.0;
+  std::string feedback;  // what was right, what the data showed, in the learner's terms
+  double seconds = -1.0;
+  nlohmann::json answer;  // the learner's input for the step, as in the answers file
+};
+
+struct PredictionResult {
+  int bottleneck = 0;
+  std::string fix;             // the change the prediction was about
+  std::string metric, unit;    // of the headline
+  double current = 0.0;        // headline before the fix
+  double share_pct = 0.0, speedup = 1.0;
+  double amdahl_speedup = 1.0; // 1 / ((1 - p) + p / s) for the learner's p and s
+  double amdahl_headline = 0.0;
+  double predicted = 0.0, actual = 0.0, error_pct = 0.0;
+  double target = 0.0;
+  bool go = false, go_right = false;
+};
+
+struct BottleneckCard {
+  std::string id, title;
+  std::vector<std::string> families;
+  std::string hot_frame, hot_span, stream, root_cause, debrief;
+  std::vector<std::string> right_fixes;
+  std::string chosen_fix;  // empty: not answered
+  std::string chosen_fix_text;
+  std::optional<FixOutcome> outcome;
+};
+
+struct PlayResult {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  double total = 0.0;     // 0..100 over the whole scenario; unanswered steps count 0
+  std::string grade;      // grade_band(total)
+  double answered_max = 0.0;
+  double full_max = 0.0;
+  bool complete = false;
+  std::vector<StepResult> steps;
+  std::vector<PredictionResult> predictions;
+  std::optional<EnforceReport> enforce;
+  std::vector<BottleneckCard> scorecard;
+};
+
+struct GradeOptions {
+  bool drift = true;  // simulate the headline's drift for Enforce (not needed for the score)
+};
+
+// "expert" (90 and up), "solid" (75), "partial" (55), else "low": for a
+// scorecard, and for game days that rank teams by more than a number.
+const char* grade_band(double total);
+
+PlayResult grade_answers(LoopSession& session, const Answers& answers, const GradeOptions& options = {});
+
+nlohmann::json play_result_json(const PlayResult& result);
+
+}  // namespace perfloop

@@ -1,0 +1,161 @@
+// The app's state, plain data the panels read and change, and the frame's
+// draw: the scenario picker, or the rail of eight steps and the current
+// step's panel. Each panel lives in its own step_*.cpp.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "sim/scenarios/catalogue.h"
+#include "sim/loop/loop_steps.h"
+#include "ui/core/background_task.h"
+#include "ui/core/flame_layout.h"
+#include "ui/core/play_state.h"
+#include "ui/platform/session_worker.h"
+#include "ui/core/settings.h"
+#include "ui/platform/sim_worker.h"
+#include "ui/core/waterfall_layout.h"
+#include "ui/widgets/widget_flame.h"
+#include "ui/widgets/widget_timeseries.h"
+
+namespace perfloop::ui {
+
+// The Profile step's view of its capture: which of the capture's flame trees
+// (built on the session's worker) is shown, and how.
+struct ProfileView {
+  std::string stream = "cpu";  // cpu, alloc, offcpu, mutex, trace, bundle
+  std::shared_ptr<const ProfileData> built_from;
+  std::string built_stream;
+  std::shared_ptr<const FlameTree> tree;  // one of built_from's trees; null before the first capture
+  bool pinned = false;         // the tree was set from outside (the benchmark's): keep it
+  FlameWidgetState flame;
+  int trace = 0;               // which slow trace the waterfall shows
+  int picked_span = -1;        // the waterfall row picked, outlined until another trace is shown
+  // The waterfall's rows, laid out once per capture and trace.
+  WaterfallTrace waterfall;
+  std::shared_ptr<const ProfileData> waterfall_from;
+  int waterfall_trace = -1;
+
+  // The tree shown, or an empty one.
+  const FlameTree& shown_tree() const {
+    static const FlameTree kEmpty;
+    return tree ? *tree : kEmpty;
+  }
+};
+
+// The best total per scenario in a save folder, and the files skipped.
+struct BestScores {
+  std::map<std::string, double> best;  // scenario id -> best total so far
+  std::vector<std::string> problems;   // unreadable attempt files
+};
+BestScores read_best_scores(const std::string& save_dir);
+
+// The scenario picker's choice before it is played.
+struct PickerState {
+  std::string selected;        // scenario id
+  ParamValues params;          // slider values that differ from the defaults
+  bool scores_loaded = false;  // best scores are read from the save folder once per opening (off the UI thread)
+  BackgroundTask<BestScores> scores;
+  std::map<std::string, double> best;  // scenario id -> best total so far
+  std::vector<std::string> problems;   // unreadable attempt files
+};
+
+// Keys of the committed answers for the worker's requests, worked out once
+// per change of the answers (PlayState::revision), not every frame.
+struct AnswerKeys {
+  std::uint64_t revision = 0;
+  std::uint64_t answers = 0;  // the whole document: the scorecard's grading
+  std::uint64_t gates = 0;    // the Enforce set: its replay
+};
+
+struct AppState {
+  // The scenario being played.
+  std::string scenario_id;
+  std::string scenario_path;
+  std::uint64_t seed = 1;
+  ParamValues params;          // the picker's overrides of the scenario's parameters
+  bool picking = false;        // the scenario picker is open
+  PickerState picker;
+  Catalogue catalogue;         // for the picker; empty until catalogue_task has read it
+  BackgroundTask<Catalogue> catalogue_task;  // every scenario is a script to run: never on the UI thread
+  bool catalogue_ready = false;
+  std::string save_dir;        // attempts are saved here; empty: not saved
+
+  LoopStep step = LoopStep::Observe;  // the panel shown
+  PlayState play;
+  SimWorker worker;            // the dashboards' run: the fixes so far, streamed
+  RunSnapshot run;             // this frame's copy of what the worker has produced
+  SessionWorker session;       // the graded loop: captures, outcomes, grading
+  SessionView view;            // this frame's copy of the session's answers
+  AnswerKeys keys;
+  ChartSelection selection;
+  ProfileView profile;
+  ProfileView after_fix;       // Move on's CPU flame graph of the window after the fix
+  Settings settings;
+  std::string settings_path;
+  // The error panel's messages, oldest first, until dismissed; the app keeps running.
+  std::vector<std::string> errors;
+  std::string seen_run_error, seen_view_error;  // the workers' last errors, already listed
+  double now = 0.0;            // UI clock in seconds (for time spent per step)
+  bool quit = false;           // Ctrl+Q
+};
+
+// Adds a message to the error panel (once, if it is the newest already).
+void report_error(AppState& state, std::string message);
+
+// Opens a scenario: its run on the worker, a fresh loop, the Observe step.
+void open_scenario(AppState& state, const std::string& id_or_path);
+// Reads the catalogue folder on a thread of its own; the picker shows it once read.
+void start_reading_catalogue(AppState& state, const std::string& dir);
+// Nothing in the background still to arrive: the workers, the catalogue, the best scores.
+bool background_idle(const AppState& state);
+// Blocks until background_idle (tests, screenshots).
+void wait_for_background(AppState& state);
+// Commits the step's draft and moves the panel to the next open step.
+void commit_and_advance(AppState& state, LoopStep step);
+
+// The committed answers' keys, current for this frame.
+const AnswerKeys& answer_keys(AppState& state);
+
+// One frame of the whole app, filling the window. A panel that throws costs
+// the rest of its frame and a message in the error panel, nothing more.
+void draw_app(AppState& state);
+// Closes what a frame that threw left open (windows, children, IDs, colours,
+// style, disabled blocks, and fonts down to `font_depth`), so it still ends cleanly.
+void recover_frame(int font_depth);
+
+void draw_scenario_picker(AppState& state);
+void draw_observe_step(AppState& state);
+void draw_profile_step(AppState& state);
+void draw_classify_step(AppState& state);
+void draw_predict_step(AppState& state);
+void draw_fix_step(AppState& state);
+void draw_verify_step(AppState& state);
+void draw_enforce_step(AppState& state);
+void draw_move_on_step(AppState& state);
+
+// Shared by the panels: a primary button that commits the step, named
+// "<step>.commit" in the control map; greyed out with `why_not` as its
+// tooltip while the answer is incomplete.
+void commit_button(AppState& state, LoopStep step, const char* label, const char* why_not = nullptr);
+// "Observe", "Move on": a step as the rail and the scorecard name it.
+const char* step_title(LoopStep step);
+// A heading with a rule under it (ImGui 1.86 has no SeparatorText).
+void section_title(const char* text);
+// The current bottleneck's hint for a step, behind a "Hint" toggle.
+void hint_line(const AppState& state, LoopStep step);
+// The bottleneck being worked on (null until the session has built the scenario).
+const BottleneckSpec* current_bottleneck(const AppState& state);
+
+// What a flame graph of a Profile stream ("cpu", "alloc", "offcpu", "mutex") counts.
+const char* flame_unit(const std::string& stream);
+
+// A headline ("p50", "p99", "error_rate", "rps", "lcp") read from one window.
+double metric_value(const SeriesPoint& point, const std::string& metric);
+// The learner's Observe endpoint and metric over the run, as a chart line.
+ChartLine headline_line(const AppState& state, const char* name, unsigned colour);
+// The headline chart of the learner's endpoint and metric, with the SLO line
+// when it is the SLO's, the run's deploy and fix markers and `extra` lines.
+void draw_headline_chart(AppState& state, const char* id, float height, const std::vector<ChartLine>& extra = {});
+
+}  // namespace perfloop::ui

@@ -1,0 +1,360 @@
+#include "ui/panels/gui_main.h"
+
+#include <imgui.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/engine/histogram.h"
+#include "sim/io/json_text.h"
+#include "sim/io/safe_text.h"
+#include "sim/scenarios/scenario_paths.h"
+#include "ui/panels/app.h"
+#include "ui/platform/control_map.h"
+#include "ui/core/flame_synthetic.h"
+#include "ui/platform/gl_window.h"
+#include "ui/platform/layer_cache.h"
+
+namespace perfloop::ui {
+
+std::string default_save_dir() {
+  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return std::string(data) + "/perfloop/attempts";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/perfloop/attempts";
+  return "perfloop-attempts";
+}
+
+namespace {
+
+constexpr const char* kFlagship = "checkout-inventory-payload";
+
+int fail(const std::string& message) {
+  std::cerr << "perfloop: " << terminal_line(message) << "\n";
+  return 2;
+}
+
+std::string catalogue_dir() {
+  std::error_code ec;
+  for (const auto& dir : scenario_dirs())
+    if (std::filesystem::is_directory(dir, ec)) return dir;
+  return "scenarios";
+}
+
+// Everything the panel on screen asked for is computed: the dashboards' run,
+// the session's captures, outcomes and grading.
+bool settled(const AppState& state) {
+  return (state.run.finished || !state.run.error.empty()) && (state.view.ready || !state.view.error.empty()) &&
+         background_idle(state);
+}
+
+// Replays an answers file (or the expert's) up to the step asked for, and
+// points the dashboards' run at the fixes landed by then.
+std::string replay_to_step(AppState& state, const GuiOptions& options, LoopStep step) {
+  state.session.wait_idle();
+  state.view = state.session.view();
+  if (!state.view.build) return state.view.error.empty() ? "the scenario did not build" : state.view.error;
+  state.scenario_id = state.view.scenario_id;
+  set_scenario(state.play, state.scenario_id);
+  state.play.bottlenecks = std::max<std::size_t>(1, state.view.build->bottlenecks.size());
+  Answers answers;
+  if (options.answers == "expert") {
+    state.session.request_expert(state.scenario_id);
+    state.session.wait_idle();
+    state.view = state.session.view();
+    if (!state.view.expert) return "the expert could not solve " + state.scenario_id + ": " + state.view.error;
+    answers = *state.view.expert;
+  } else {
+    try {
+      answers = read_answers_file(options.answers, state.scenario_id, *state.view.build);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+  replay_answers(state.play, answers, step);
+  // Enforce's replay shows once its answer is committed: commit it, so the
+  // panel opens on the replay as a learner sees it after pressing Done.
+  if (step == LoopStep::Enforce && answers.enforce && state.play.reached == LoopStep::Enforce)
+    commit_step(state.play, LoopStep::Enforce, -1.0);
+  state.step = step_open(state.play, step) ? step : state.play.reached;
+  if (state.play.finished) state.step = step == LoopStep::MoveOn ? LoopStep::MoveOn : step;
+  // From Verify on, the dashboards show the run with the current bottleneck's fix.
+  std::vector<std::string> fixes = fixes_before(state.play, state.view.build.get());
+  const auto& b = state.play.answers.bottlenecks;
+  if (state.play.bottleneck < b.size() && b[state.play.bottleneck].fix) fixes.push_back(b[state.play.bottleneck].fix->id);
+  state.worker.start(state.scenario_path, state.seed, fixes, state.params);
+  return "";
+}
+
+// The fix the Fix benchmark applies: the answers' choice, else the first right one.
+std::string fix_to_apply(const AppState& state) {
+  if (!state.play.fix.id.empty()) return state.play.fix.id;
+  const BottleneckSpec* b = current_bottleneck(state);
+  if (b && !b->right_fixes.empty()) return b->right_fixes.front();
+  return state.view.build && !state.view.build->fixes.empty() ? state.view.build->fixes.front().id : "";
+}
+
+struct FrameStats {
+  LogHistogram all, simulating;
+  LogHistogram build;  // building the frame's geometry (the app's own CPU work), within `all`
+  LogHistogram bare;   // the baseline: an empty frame, cleared, rendered and swapped
+  int over_33ms = 0;
+  // What the last measured frame asked the renderer for: each command is one
+  // draw call, which a software renderer pays for apart from its pixels.
+  int draw_calls = 0;
+  int vertices = 0;
+  LayerCounts layers;  // over the measured frames
+  // Partial redraws: how many measured frames redrew anything, and what share of the window.
+  int redrawn = 0;
+  double redrawn_share = 0.0;  // summed over the measured frames
+};
+
+void count_damage(FrameStats& stats, const GlWindow& window, int width, int height) {
+  const PixelRect d = window.last_damage();
+  if (d.empty()) return;
+  ++stats.redrawn;
+  stats.redrawn_share += static_cast<double>(d.area()) / (static_cast<double>(width) * static_cast<double>(height));
+}
+
+void count_draw_calls(FrameStats& stats) {
+  const ImDrawData* data = ImGui::GetDrawData();
+  if (!data) return;
+  stats.draw_calls = 0;
+  for (int i = 0; i < data->CmdListsCount; ++i) stats.draw_calls += data->CmdLists[i]->CmdBuffer.Size;
+  stats.vertices = data->TotalVtxCount;
+  const LayerCounts layers = take_layer_counts();
+  stats.layers.cached += layers.cached;
+  stats.layers.rendered += layers.rendered;
+  stats.layers.direct += layers.direct;
+}
+
+std::int64_t ns_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The floor under every whole frame on this machine: the display's clear,
+// the renderer's submit and the swap (or the copy of every pixel to the
+// window), with nothing drawn.
+void measure_bare_frames(GlWindow& window, int frames, LogHistogram& out) {
+  std::string error;
+  for (int i = 0; i < frames && !window.should_close(); ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    window.redraw_all();
+    window.begin_frame();
+    window.end_frame("", error);
+    out.add(ns_since(start));
+  }
+}
+
+double ms(double ns) { return ns / 1e6; }
+
+// The benchmark's pointer for frame `n`: left to right and back across the
+// panel's main picture (Observe's latency chart, Profile's flame graph, the
+// upper part of any other panel) in 4 s at 60 frames a second.
+ImVec2 sweep_pointer(LoopStep step, int n, int width, int height) {
+  const int period = 240, phase = n % period;
+  const float t = static_cast<float>(phase < period / 2 ? phase : period - phase) / static_cast<float>(period / 2);
+  const float y = step == LoopStep::Observe ? 0.22f : step == LoopStep::Profile ? 0.27f : 0.3f;
+  return ImVec2((0.17f + 0.8f * t) * static_cast<float>(width), y * static_cast<float>(height));
+}
+
+void print_bench(const GuiOptions& options, const AppState& state, const FrameStats& s, const GlWindow& window, int width,
+                 int height) {
+  const std::uint64_t frames = s.all.count();
+  const double redrawn_share = frames > 0 ? s.redrawn_share / static_cast<double>(frames) : 0.0;
+  const std::size_t flame_nodes = state.profile.shown_tree().nodes.size();
+  const int e = state.run.endpoint_index(state.play.observe.endpoint);
+  const std::size_t points = e >= 0 ? state.run.series[static_cast<std::size_t>(e)].size() : 0;
+  if (options.json) {
+    nlohmann::json out = {{"scenario", state.scenario_id},
+                          {"step", std::string(step_name(state.step))},
+                          {"size", std::to_string(width) + "x" + std::to_string(height)},
+                          {"frames", s.all.count()},
+                          {"p50_ms", ms(s.all.quantile(0.5))},
+                          {"p99_ms", ms(s.all.quantile(0.99))},
+                          {"max_ms", ms(static_cast<double>(s.all.max()))},
+                          {"frames_over_33_ms", s.over_33ms},
+                          {"build_p50_ms", ms(s.build.quantile(0.5))},
+                          {"build_p99_ms", ms(s.build.quantile(0.99))},
+                          {"bare_frame_p50_ms", ms(s.bare.quantile(0.5))},
+                          {"bare_frame_p99_ms", ms(s.bare.quantile(0.99))},
+                          {"p50_over_bare", s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0},
+                          {"draw_calls", s.draw_calls},
+                          {"layers", {{"cached", s.layers.cached}, {"rendered", s.layers.rendered}, {"direct", s.layers.direct}}},
+                          {"vertices", s.vertices},
+                          {"redraw", window.partial() ? "partial" : "whole"},
+                          {"frames_redrawn", s.redrawn},
+                          {"redrawn_share_of_pixels", redrawn_share},
+                          {"stale_pixels", window.stale_pixels()},
+                          {"flame_nodes", flame_nodes},
+                          {"dashboard_s", state.run.duration_s},
+                          {"dashboard_windows", points}};
+    if (s.simulating.count() > 0)
+      out["while_simulating"] = {{"frames", s.simulating.count()},
+                                 {"p99_ms", ms(s.simulating.quantile(0.99))},
+                                 {"max_ms", ms(static_cast<double>(s.simulating.max()))}};
+    std::cout << json_text(out) << "\n";
+    return;
+  }
+  std::printf("%s, %s panel at %dx%d: %llu frames, p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d over 33 ms\n",
+              state.scenario_id.c_str(), std::string(step_name(state.step)).c_str(), width, height,
+              static_cast<unsigned long long>(s.all.count()), ms(s.all.quantile(0.5)), ms(s.all.quantile(0.99)),
+              ms(static_cast<double>(s.all.max())), s.over_33ms);
+  std::printf("building the frame: p50 %.2f ms, p99 %.2f ms; a bare frame: p50 %.2f ms, p99 %.2f ms (%.1fx at p50)\n",
+              ms(s.build.quantile(0.5)), ms(s.build.quantile(0.99)), ms(s.bare.quantile(0.5)), ms(s.bare.quantile(0.99)),
+              s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0);
+  std::printf("the last frame: %d draw calls, %d vertices; layers over all frames: %d from texture, %d rendered, %d drawn "
+              "directly\nflame graph: %zu nodes; dashboard: %.0f s in %zu windows\n",
+              s.draw_calls, s.vertices, s.layers.cached, s.layers.rendered, s.layers.direct, flame_nodes,
+              state.run.duration_s, points);
+  std::printf("redraws: %s; %d of %llu frames redrew pixels, %.1f%% of the window's pixels per frame on average\n",
+              window.partial() ? "only what changed" : "whole frames", s.redrawn, static_cast<unsigned long long>(frames),
+              100.0 * redrawn_share);
+  if (s.simulating.count() > 0)
+    std::printf("while a fix simulated: %llu frames, p99 %.2f ms, max %.2f ms\n",
+                static_cast<unsigned long long>(s.simulating.count()), ms(s.simulating.quantile(0.99)),
+                ms(static_cast<double>(s.simulating.max())));
+}
+
+}  // namespace
+
+int run_gui(const GuiOptions& options) {
+  AppState state;
+  // Settings first: a broken file is reported in the app, never fatal.
+  state.settings_path = options.settings_path.empty() ? default_settings_path() : options.settings_path;
+  const SettingsLoad settings_load = load_settings(state.settings_path, state.settings);
+  if (!settings_load.problem.empty()) report_error(state, settings_load.problem);
+  state.save_dir = options.save_dir == "none" ? "" : options.save_dir.empty() ? default_save_dir() : options.save_dir;
+  state.seed = options.seed;
+  start_reading_catalogue(state, catalogue_dir());
+
+  std::string scenario = options.scenario;
+  if (scenario.empty() && !state.settings.last_scenario.empty() && !find_scenario(state.settings.last_scenario).empty())
+    scenario = state.settings.last_scenario;
+  if (scenario.empty()) scenario = kFlagship;
+  if (find_scenario(scenario).empty()) return fail("scenario '" + scenario + "' not found");
+  LoopStep step = LoopStep::Observe;
+  const bool picker = options.step == "scenarios";  // the scenario picker, over Observe
+  bool known = picker;
+  for (LoopStep s : kLoopSteps)
+    if (step_name(s) == options.step) {
+      known = true;
+      step = s;
+    }
+  if (!known)
+    return fail("unknown step '" + options.step +
+                "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on; or scenarios, the picker)");
+  if (step != LoopStep::Observe && options.answers.empty())
+    return fail("--step " + options.step + " is locked until the earlier steps are answered: add --answers FILE (or --answers expert)");
+
+  const bool bench = options.bench_frames > 0;
+  const int width = options.width > 0 ? options.width : state.settings.width;
+  const int height = options.height > 0 ? options.height : state.settings.height;
+  GlWindow window;
+  std::string error;
+  // Fonts are built at 1x; the UI scale setting scales them as the app draws.
+  if (!window.open({width, height, "perfloop", 1.0f, !bench}, error)) return fail(error);
+  // A screenshot or a benchmark shows the app as it is, not wherever the
+  // virtual pointer happens to rest; only the benchmark's own sweep moves it.
+  if ((!options.screenshot.empty() || bench) && !options.bench_pointer) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
+  if (!options.control_map.empty()) control_map_enable(options.control_map);
+
+  open_scenario(state, scenario);
+  state.picking = picker;
+  if (!options.answers.empty()) {
+    const std::string problem = replay_to_step(state, options, step);
+    if (!problem.empty()) return fail(problem);
+  }
+
+  // Screenshot and benchmark modes first let every computation the panel
+  // asks for finish, plus a few frames so layouts settle.
+  int settled_frames = 0;
+  int measured = 0;
+  bool applied = false;
+  FrameStats stats;
+  const bool waits = bench || !options.screenshot.empty();
+  int shots = 0;
+  while (!window.should_close() && !state.quit) {
+    const auto frame_start = std::chrono::steady_clock::now();
+    window.begin_frame();
+    draw_app(state);
+    control_map_end_frame();
+    const std::int64_t build_ns = ns_since(frame_start);
+    settled_frames = settled(state) ? settled_frames + 1 : 0;
+    const bool ready = !waits || settled_frames >= 6 || measured > 0;
+    // With a benchmark, the screenshot is of the frame after the measured ones.
+    const bool shoot = !options.screenshot.empty() && ready && (!bench || measured > options.bench_frames);
+    std::string shot = shoot ? options.screenshot : std::string();
+    if (shot.empty() && window.screenshot_key())
+      shot = options.shot_dir + "/perfloop-" + std::string(step_name(state.step)) + "-" + std::to_string(++shots) + ".png";
+    if (!window.end_frame(shot, error)) {
+      if (shoot) return fail(error);
+      report_error(state, error);  // an F12 that could not write: say so, keep running
+    }
+    if (shoot) break;
+    if (bench && ready) {
+      if (measured == 0) {
+        measure_bare_frames(window, std::max(30, options.bench_frames / 4), stats.bare);
+        // The busiest cases: a flame graph of thousands of frames on Profile,
+        // and a fix simulating behind the Fix panel.
+        if (state.step == LoopStep::Profile &&
+            state.profile.shown_tree().nodes.size() < static_cast<std::size_t>(options.bench_flame_nodes)) {
+          state.profile.tree = std::make_shared<const FlameTree>(synthetic_flame_tree(options.bench_flame_nodes, options.seed));
+          state.profile.pinned = true;
+          state.profile.flame.has_view = false;
+          state.profile.flame.picked = -1;  // an index into the capture's tree, not this one
+        }
+        if (state.step == LoopStep::Fix && !applied) {
+          state.play.fix.id = fix_to_apply(state);
+          std::vector<std::string> fixes = fixes_before(state.play, state.view.build.get());
+          fixes.push_back(state.play.fix.id);
+          state.worker.start(state.scenario_path, state.seed, fixes, state.params);
+          applied = true;
+        }
+        ++measured;
+        take_layer_counts();  // from here on, the measured frames' alone
+        continue;  // the first frame after the change is not measured
+      }
+      if (options.bench_zoom && state.step == LoopStep::Profile && !state.profile.shown_tree().nodes.empty()) {
+        // In and out around the middle, as a wheel would: every frame draws the frames anew.
+        const double factor = (measured / 20) % 2 == 0 ? 0.97 : 1.0 / 0.97;
+        state.profile.flame.view = zoom_at(state.profile.shown_tree(), state.profile.flame.view, 0.5, factor);
+        state.profile.flame.has_view = true;
+      }
+      if (options.bench_pointer) window.set_pointer(sweep_pointer(state.step, measured, width, height));
+      const std::int64_t ns = ns_since(frame_start);
+      stats.all.add(ns);
+      stats.build.add(build_ns);
+      count_draw_calls(stats);
+      count_damage(stats, window, width, height);
+      if (applied && !state.run.finished) stats.simulating.add(ns);
+      if (ns > 33'000'000) ++stats.over_33ms;
+      if (++measured > options.bench_frames && options.screenshot.empty()) break;
+    }
+  }
+  state.session.wait_idle();
+  if (bench) print_bench(options, state, stats, window, width, height);
+  if (window.stale_pixels() > 0) {
+    // A screenshot found the window out of date: a bug in the damage tracking, never silent.
+    std::cerr << "perfloop: partial redraws left " << window.stale_pixels()
+              << " pixels out of date (a change the damage tracking missed)\n";
+    if (!options.screenshot.empty()) return 2;
+  }
+  // Remember the window and the scenario, unless this was a scripted run or
+  // the file there is one this perfloop could not read (it stays as it was).
+  if (!waits && !settings_load.keep_file) {
+    window.size(state.settings.width, state.settings.height);
+    try {
+      save_settings(state.settings_path, state.settings);
+    } catch (const std::exception& e) {
+      std::cerr << "perfloop: " << terminal_line(e.what()) << "\n";
+    }
+  }
+  state.worker.cancel();
+  return 0;
+}
+
+}  // namespace perfloop::ui

@@ -1,6 +1,5 @@
 // `perfloop check FILE...` and `perfloop list [--json]`.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -24,13 +23,7 @@ int run_check(const std::vector<std::string>& files) {
 }
 
 int run_list(bool json) {
-  std::string dir;
-  for (const auto& candidate : scenario_dirs()) {
-    if (std::filesystem::is_directory(candidate)) {
-      dir = candidate;
-      break;
-    }
-  }
+  const std::string dir = catalogue_dir();
   if (dir.empty()) return fail("no scenarios folder found (set PERFLOOP_SCENARIOS)");
   const Catalogue catalogue = load_catalogue(dir);
   for (const auto& problem : catalogue.problems) std::cerr << "perfloop: skipped " << terminal_line(problem.message) << "\n";
@@ -38,7 +31,7 @@ int run_list(bool json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : catalogue.entries)
       out.push_back({{"id", e.id}, {"file", e.file}, {"title", e.title}, {"level", e.meta.level},
-                     {"families", e.meta.families}, {"minutes", e.meta.minutes}});
+                     {"families", e.meta.families}, {"minutes", e.meta.minutes}, {"pager", e.meta.pager}});
     std::cout << json_text(out) << "\n";
   } else {
     for (const auto& e : catalogue.entries) {

@@ -10,6 +10,7 @@
 #include "sim/loop/loop_expert.h"
 #include "sim/loop/loop_grader.h"
 #include "sim/io/safe_text.h"
+#include "sim/learn/data_folder.h"
 #include "sim/scenarios/scenario_paths.h"
 
 namespace perfloop::cli {
@@ -47,6 +48,7 @@ std::string scorecard_text(const PlayResult& r) {
       std::snprintf(line, sizeof line, "   (%.0f s)", s.seconds);
       out += line;
     }
+    if (s.hints_used > 0) out += "   (" + std::to_string(s.hints_used) + (s.hints_used == 1 ? " hint)" : " hints)");
     out += "\n      " + s.feedback + "\n";
   }
   for (const auto& c : r.scorecard) {
@@ -95,7 +97,22 @@ int run_play(const PlayOptions& options) {
     }
     const nlohmann::json json = play_result_json(result);
     const std::string printed = options.json ? json_text(json) + "\n" : scorecard_text(result);
-    if (options.save_dir.empty()) {
+    std::string save_dir = options.save_dir;
+    std::string data_problem;
+    if (!options.data_dir.empty()) {
+      const DataFolder folder = open_data_folder(options.data_dir);
+      save_dir = folder.attempts_dir();
+      try {
+        prepare_data_folder(folder);
+      } catch (const std::exception& e) {
+        data_problem = e.what();
+      }
+    }
+    if (!data_problem.empty()) {
+      std::cout << printed << std::flush;
+      return fail("could not save the attempt: " + data_problem);
+    }
+    if (save_dir.empty()) {
       std::cout << printed;
       return 0;
     }
@@ -103,7 +120,7 @@ int run_play(const PlayOptions& options) {
     std::string saved, error;
     std::vector<std::string> recovered;
     try {
-      saved = save_attempt(options.save_dir, id, json, &recovered);
+      saved = save_attempt(save_dir, id, json, &recovered);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -112,7 +129,7 @@ int run_play(const PlayOptions& options) {
     if (!error.empty()) return fail("could not save the attempt: " + error);
     std::cerr << "perfloop: saved " << terminal_line(saved) << "\n";
     // What interrupted saves left, by name: the other attempts are not read.
-    for (const auto& problem : leftover_problems(options.save_dir))
+    for (const auto& problem : leftover_problems(save_dir))
       std::cerr << "perfloop: " << terminal_line(problem) << "\n";
     return 0;
   });

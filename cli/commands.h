@@ -39,6 +39,12 @@ struct PlayOptions {
   std::vector<std::string> params;
   bool json = false;
   std::string save_dir;  // empty: do not save
+  std::string data_dir;  // the learner's data folder: saves to its attempts/ (empty: not used)
+};
+
+struct TrackOptions {
+  std::string data_dir;  // empty: the default data folder
+  bool json = false;
 };
 
 int run_simulate(const SimulateOptions& options);
@@ -52,6 +58,9 @@ int run_check(const std::vector<std::string>& files);
 // Broken scenarios are reported on stderr and skipped; the rest are listed.
 int run_list(bool json);
 int run_bench(const BenchOptions& options);
+// The onboarding track with the learner's progress; 2 when the track or the
+// catalogue cannot be read.
+int run_track(const TrackOptions& options);
 
 // "NAME=VALUE" into `out`; false with `error` set for a malformed one.
 bool parse_param(const std::string& text, ParamValues& out, std::string& error);

@@ -59,7 +59,14 @@ int main(int argc, char** argv) {
   play_cmd->add_option("--seed", play.seed, "Random seed; the same answers and seed give the same score")->check(whole_number);
   play_cmd->add_option("--param", play.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
   play_cmd->add_flag("--json", play.json, "Print one JSON object (schema in README.md)");
-  play_cmd->add_option("--save", play.save_dir, "Also save the result as a new attempt file in this folder");
+  auto* play_save = play_cmd->add_option("--save", play.save_dir, "Also save the result as a new attempt file in this folder");
+  play_cmd->add_option("--data", play.data_dir, "Also save the result in this data folder's attempts/ (where the track reads progress)")
+      ->excludes(play_save);
+
+  TrackOptions track;
+  auto* track_cmd = app.add_subcommand("track", "Show the onboarding track and what the saved attempts unlock");
+  track_cmd->add_option("--data", track.data_dir, "The learner's data folder (default ~/.local/share/perfloop)");
+  track_cmd->add_flag("--json", track.json, "Print a JSON array of {id, title, level, minutes, locked, played, best, families}");
 
   perfloop::ui::GuiOptions gui;
   std::string gui_size;
@@ -67,13 +74,14 @@ int main(int argc, char** argv) {
   gui_cmd->add_option("--scenario", gui.scenario, "Scenario id or path to a .lua file (default: the last one played)");
   gui_cmd->add_option("--step", gui.step,
                       "Step to open: observe, profile, classify, predict, fix, verify, enforce, move_on (later steps need --answers),\n"
-                      "or scenarios (the picker)");
+                      "or scenarios (the picker), home (the home screen, the default without --scenario), track");
   gui_cmd->add_option("--answers", gui.answers,
                       "Answers file replayed up to --step (\"expert\": the expert's answers)");
   gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the panel's data is computed (with --bench-frames: after the measured frames), then exit");
   gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT (default: the remembered size, first 1600x900)");
   gui_cmd->add_option("--seed", gui.seed, "Random seed")->check(whole_number);
-  gui_cmd->add_option("--save", gui.save_dir, "Folder for graded attempts (default ~/.local/share/perfloop/attempts; \"none\": do not save)");
+  auto* gui_save = gui_cmd->add_option("--save", gui.save_dir, "Folder for graded attempts (default: the data folder's attempts/; \"none\": do not save)");
+  gui_cmd->add_option("--data", gui.data_dir, "The learner's data folder (default ~/.local/share/perfloop)")->excludes(gui_save);
   gui_cmd->add_option("--settings", gui.settings_path, "Settings file (default ~/.config/perfloop/settings.json)");
   gui_cmd->add_option("--shot-dir", gui.shot_dir, "Folder F12 writes screenshots to (default: the current folder)");
   gui_cmd->add_option("--control-map", gui.control_map, "Write the named controls' window rectangles to this JSON file each frame they move");
@@ -101,7 +109,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
     if (known.empty())
-      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, check, list, bench, gui)");
+      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, track, check, list, bench, gui)");
   }
   try {
     app.parse(argc, argv);
@@ -125,6 +133,7 @@ int main(int argc, char** argv) {
       return perfloop::ui::run_gui(gui);
     }
     if (*play_cmd) return run_play(play);
+    if (*track_cmd) return run_track(track);
     if (*check) return run_check(check_files);
     if (*list) return run_list(list_json);
   } catch (const std::exception& e) {

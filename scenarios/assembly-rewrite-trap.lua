@@ -20,6 +20,7 @@ return {
   level = "senior",
   families = { "cpu-algorithmic" },
   minutes = 25,
+  pager = "POST /events p99 over its SLO since a config change",
   goals = {
     "Predict a service-level speed-up from a function's share of the profile, not from its microbenchmark",
     "Check the conditions under which Amdahl's law carries over from CPU time to latency",

@@ -29,6 +29,7 @@ return {
   level = "middle",
   families = { "allocation-bound", "io-n-plus-1", "bundle-bound" },
   minutes = 35,
+  pager = "/orders and /dashboard slower, a quarter of deploys later",
   goals = {
     "Find the several causes of a slow drift when no single deploy stands out",
     "Run the loop once per bottleneck and predict each one's share of the headline before fixing it",

@@ -28,6 +28,7 @@ return {
   level = "senior",
   families = { "cache-bound" },
   minutes = 25,
+  pager = "GET /recommendations p99 over its SLO since a catalogue import",
   goals = {
     "See that the same code doing the same number of steps can get much slower when its data grows",
     "Reason about cost per memory access and working-set size instead of instruction counts",

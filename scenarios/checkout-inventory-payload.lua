@@ -24,6 +24,7 @@ return {
   level = "senior",
   families = { "allocation-bound", "io-n-plus-1" },
   minutes = 25,
+  pager = "/checkout p99 over its SLO since a deploy",
   goals = {
     "Tell a symptom (GC and JSON encoding are hot) from its cause (an upstream response grew tenfold)",
     "Use Amdahl's law to see that fixing the hot frames alone cannot meet the SLO",

@@ -23,6 +23,7 @@ return {
   level = "junior",
   families = { "cpu-algorithmic" },
   minutes = 12,
+  pager = "POST /notify p99 over its SLO after two deploys",
   goals = {
     "Find the frame whose share grows faster than its input from one phase to the next",
     "Recognise quadratic growth: double the input, four times the time",

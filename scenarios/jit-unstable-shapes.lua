@@ -29,6 +29,7 @@ return {
   level = "senior",
   families = { "jit-deopt" },
   minutes = 25,
+  pager = "POST /cart/price p99 over its SLO since a deploy",
   goals = {
     "Recognise interpreter and megamorphic-IC frames where optimised code used to be",
     "Connect a JIT deoptimisation to a change in the shape of the data, not in the function",

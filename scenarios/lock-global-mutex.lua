@@ -21,6 +21,7 @@ return {
   level = "middle",
   families = { "lock-bound" },
   minutes = 15,
+  pager = "POST /quote p99 over its SLO since a deploy",
   goals = {
     "Notice that latency can climb while the cores sit idle, and ask what requests wait for",
     "Read an off-CPU (mutex) profile and find the lock and the critical section behind the wait",

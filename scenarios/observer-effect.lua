@@ -25,6 +25,7 @@ return {
   level = "senior",
   families = { "jit-deopt" },
   minutes = 25,
+  pager = "POST /quote p99 over its SLO after three config changes",
   goals = {
     "Measure the headline metric with the profiler off and on before trusting a profile",
     "Explain why an instrumenting profiler inflates small, frequently called methods the most",

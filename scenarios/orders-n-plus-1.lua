@@ -20,6 +20,7 @@ return {
   level = "junior",
   families = { "io-n-plus-1" },
   minutes = 12,
+  pager = "/orders p99 over its SLO since a deploy",
   goals = {
     "Read a trace waterfall where one span is made of hundreds of identical round trips",
     "Tell waiting on a database (off-CPU, round trips) from a slow database (time per query)",

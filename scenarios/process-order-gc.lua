@@ -21,6 +21,7 @@ return {
   level = "middle",
   families = { "allocation-bound" },
   minutes = 20,
+  pager = "POST /orders p99 creeping over its SLO since a deploy",
   goals = {
     "Read a wide frame down to its children before deciding what kind of work it is",
     "Switch from the CPU profile to the allocation profile when GC frames sit under a user function",

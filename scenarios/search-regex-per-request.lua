@@ -68,6 +68,7 @@ return {
   level = "middle",
   families = { "cpu-algorithmic" },
   minutes = 20,
+  pager = "/search p99 over its SLO since a deploy",
   goals = {
     "Read the parent chain of a wide leaf before blaming the leaf",
     "Tell work the function must do (matching) from work the caller makes it repeat (compiling)",

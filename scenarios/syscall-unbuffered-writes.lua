@@ -22,6 +22,7 @@ return {
   level = "middle",
   families = { "syscall-bound" },
   minutes = 15,
+  pager = "GET /exports/orders p99 over its SLO since a deploy",
   goals = {
     "Recognise system-call overhead in a CPU profile: many cheap calls, not one slow device",
     "Predict a fix from the number of calls times the cost of one, before touching the code",

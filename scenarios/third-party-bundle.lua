@@ -18,6 +18,7 @@ return {
   level = "junior",
   families = { "bundle-bound" },
   minutes = 10,
+  pager = "Product page LCP p75 up since a front-end deploy",
   goals = {
     "Notice a regression that only real-user monitoring shows while server latency stays flat",
     "Break LCP into first byte, download, parse and execute, and find which part grew",

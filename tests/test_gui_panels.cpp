@@ -185,11 +185,11 @@ TEST_CASE("every panel draws for every catalogue scenario, headless", "[panels]"
 
       // The picker, with a card per scenario.
       state.picking = true;
-      state.picker.scores_loaded = false;
+      refresh_progress(state);
       CHECK(imgui.settle(state) > 500);
       CHECK(has_control("picker.card." + entry.id));
       CHECK(has_control("picker.play"));
-      CHECK(state.picker.best.count(entry.id) == 1);
+      CHECK(state.progress.progress.best.count(entry.id) == 1);
     }
   }
   std::filesystem::remove_all(saves);

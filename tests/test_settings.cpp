@@ -34,7 +34,7 @@ TEST_CASE("settings survive a save and a load, in a folder created on demand", "
   saved.height = 800;
   saved.ui_scale = 1.25f;
   saved.last_scenario = "orders-n-plus-1";
-  saved.show_hints = false;
+  saved.home_mode = "free";
   perfloop::ui::save_settings(path, saved);
   Settings loaded;
   CHECK(perfloop::ui::load_settings(path, loaded).problem.empty());
@@ -42,7 +42,7 @@ TEST_CASE("settings survive a save and a load, in a folder created on demand", "
   CHECK(loaded.height == 800);
   CHECK(loaded.ui_scale == Approx(1.25f));
   CHECK(loaded.last_scenario == "orders-n-plus-1");
-  CHECK_FALSE(loaded.show_hints);
+  CHECK(loaded.home_mode == "free");
   // No temporary file is left next to it.
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path())) files += e.is_regular_file();

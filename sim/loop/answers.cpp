@@ -104,6 +104,12 @@ class Object {
     return v.get<bool>();
   }
   double seconds() const { return has("seconds") ? number("seconds", 0.0, 1e7) : -1.0; }
+  int hints_used() const {
+    if (!has("hints_used")) return 0;
+    const double n = number("hints_used", 0.0, kMaxHintsUsed);
+    if (n != std::floor(n)) fail("hints_used", "must be a whole number of hints, 0 to " + std::to_string(kMaxHintsUsed));
+    return static_cast<int>(n);
+  }
   const std::string& file() const { return file_; }
 
  private:
@@ -232,8 +238,11 @@ std::optional<T> optional_step(const Object& parent, const json& value, const st
                                std::vector<std::string> keys, Read read) {
   if (!value.contains(key)) return std::nullopt;
   keys.push_back("seconds");
+  keys.push_back("hints_used");
   const Object o(parent.file(), parent.at(key), value.at(key), std::move(keys));
-  return read(o);
+  T answer = read(o);
+  answer.hints_used = o.hints_used();
+  return answer;
 }
 
 int line_of(const std::string& text, std::size_t byte) {
@@ -321,6 +330,7 @@ namespace {
 
 void put_seconds(json& j, const StepAnswer& a) {
   if (a.seconds >= 0.0) j["seconds"] = a.seconds;
+  if (a.hints_used > 0) j["hints_used"] = a.hints_used;
 }
 
 }  // namespace

@@ -29,8 +29,14 @@ class AnswersError : public std::runtime_error {
   std::string field_;
 };
 
+// How many of the coach's hints a step used, each level costing more of its
+// points: 1 a nudge (where to look), 2 a pointer (what to compare), 3 the
+// worked answer.
+inline constexpr int kMaxHintsUsed = 3;
+
 struct StepAnswer {
   double seconds = -1.0;  // time the learner spent on the step; <0: not recorded
+  int hints_used = 0;     // 0..kMaxHintsUsed
 };
 
 struct ObserveAnswer : StepAnswer {

@@ -52,6 +52,11 @@ class Grader {
   PlayResult run() {
     result_.scenario = answers_.scenario;
     result_.seed = session_.seed();
+    for (const ParamSpec& spec : session_.runs().script().params()) {
+      const auto it = session_.runs().overrides().find(spec.name);
+      if (it != session_.runs().overrides().end() && it->second != spec.default_value)
+        result_.params[spec.name] = it->second;
+    }
     const std::size_t n = build_.bottlenecks.size();
     result_.full_max = 0;
     for (std::size_t k = 0; k < n; ++k) {
@@ -101,19 +106,26 @@ class Grader {
     return fixes;
   }
 
-  void add(std::size_t k, LoopStep step, double fraction, std::string feedback, double seconds) {
+  void add(std::size_t k, LoopStep step, double fraction, std::string feedback, const StepAnswer& a) {
     StepResult r;
     r.step = step;
     r.bottleneck = static_cast<int>(k);
     r.max = step_max(step) * (step == LoopStep::Enforce ? static_cast<double>(build_.bottlenecks.size()) : 1.0);
-    r.score = std::clamp(fraction, 0.0, 1.0) * r.max;
+    r.hints_used = a.hints_used;
+    r.score = std::clamp(fraction, 0.0, 1.0) * hint_keep(a.hints_used) * r.max;
+    if (a.hints_used > 0)
+      feedback += " (" + std::to_string(a.hints_used) + (a.hints_used == 1 ? " hint" : " hints") + " used: " +
+                  std::to_string(static_cast<int>(std::lround(100.0 * hint_keep(a.hints_used)))) + "% of the points kept.)";
     r.feedback = std::move(feedback);
-    r.seconds = seconds;
+    r.seconds = a.seconds;
     // The learner's input, as written in the answers file, for the scorecard.
     const std::string name(step_name(step));
     const nlohmann::json& where = step == LoopStep::Enforce ? answers_json_ : answers_json_["bottlenecks"][k];
     if (where.is_object() && where.contains(name)) r.answer = where[name];
-    if (r.answer.is_object()) r.answer.erase("seconds");
+    if (r.answer.is_object()) {
+      r.answer.erase("seconds");
+      r.answer.erase("hints_used");
+    }
     result_.steps.push_back(std::move(r));
   }
 
@@ -149,7 +161,7 @@ class Grader {
     fb += "It started at " + clock_text(s.onset_s) + "; you said " + clock_text(a.onset_s) +
           (onset >= 1.0 ? " (close enough). " : onset > 0 ? " (a little off). " : " (too far off). ");
     fb += a.side == s.side ? "Right side (" + s.side + ")." : "It showed on the " + s.side + " side, not the " + a.side + " side.";
-    add(k, LoopStep::Observe, score, fb, a.seconds);
+    add(k, LoopStep::Observe, score, fb, a);
   }
 
   void profile(std::size_t k, const ProfileAnswer& a) {
@@ -178,7 +190,7 @@ class Grader {
     fb += frame_right ? "Right hot spot: " + a.hot_frame + "."
                       : "The hot spot was " + b.hot_frame + (b.hot_span.empty() ? "" : " (span " + b.hot_span + ")") +
                             ", not " + quote(a.hot_frame, 80) + ".";  // the learner's text: escaped, cut
-    add(k, LoopStep::Profile, score, fb, a.seconds);
+    add(k, LoopStep::Profile, score, fb, a);
   }
 
   void classify(std::size_t k, const ClassifyAnswer& a) {
@@ -189,7 +201,7 @@ class Grader {
     std::string fb = score >= 1.0 ? "Right: " + truth + "." : "The truth is " + truth + ".";
     for (const auto& f : a.families)
       if (!contains(b.families, f)) fb += " " + f + " does not apply here.";
-    add(k, LoopStep::Classify, score, fb, a.seconds);
+    add(k, LoopStep::Classify, score, fb, a);
   }
 
   void predict(std::size_t k, const PredictAnswer& a, const BottleneckAnswers& all) {
@@ -247,7 +259,7 @@ class Grader {
     if (!consistent)
       fb += std::string(" Your own prediction ") + (a.go ? "misses" : "meets") + " the target, so your " +
             (a.go ? "go" : "no-go") + " does not follow from it.";
-    add(k, LoopStep::Predict, score, fb, a.seconds);
+    add(k, LoopStep::Predict, score, fb, a);
     result_.predictions.push_back(p);
   }
 
@@ -260,13 +272,13 @@ class Grader {
                      clock_text(session_.fix_time_s(k)) + ": " + b.symptom.endpoint + " " + b.symptom.metric + " went from " +
                      with_unit(out.headline_before, unit) + " to " + with_unit(out.headline_after, unit) + ". ";
     if (const FixSpec* f = find_fix(build_, a.id)) fb += f->text;
-    add(k, LoopStep::Fix, right ? 1.0 : 0.0, fb, a.seconds);
+    add(k, LoopStep::Fix, right ? 1.0 : 0.0, fb, a);
   }
 
   void verify(std::size_t k, const VerifyAnswer& a, const BottleneckAnswers& all) {
     const BottleneckSpec& b = build_.bottlenecks[k];
     if (!all.fix) {
-      add(k, LoopStep::Verify, 0.0, "Nothing was fixed, so there is nothing to verify.", a.seconds);
+      add(k, LoopStep::Verify, 0.0, "Nothing was fixed, so there is nothing to verify.", a);
       return;
     }
     const FixOutcome& out = session_.outcome(fixes_with(k, all.fix->id));
@@ -280,12 +292,12 @@ class Grader {
                      with_unit(out.headline_before, unit) + " -> " + with_unit(out.headline_after, unit) +
                      " (improved: " + yes_no(improved) + "); target " + with_unit(b.symptom.target, unit) +
                      " met: " + yes_no(out.target_met) + ". " + std::to_string(right) + " of 3 readings right.";
-    add(k, LoopStep::Verify, readings_score(right, 3), fb, a.seconds);
+    add(k, LoopStep::Verify, readings_score(right, 3), fb, a);
   }
 
   void move_on(std::size_t k, const MoveOnAnswer& a, const BottleneckAnswers& all) {
     if (!all.fix) {
-      add(k, LoopStep::MoveOn, 0.0, "Nothing was fixed: the loop goes back to Profile.", a.seconds);
+      add(k, LoopStep::MoveOn, 0.0, "Nothing was fixed: the loop goes back to Profile.", a);
       return;
     }
     const BottleneckSpec& b = build_.bottlenecks[k];
@@ -300,7 +312,7 @@ class Grader {
     if (server)
       fb += " The widest frame of " + b.symptom.endpoint + " is now " + out.widest_frame + " (" +
             fmt("%.1f%%", out.widest_pct) + " self CPU)" + (frame ? ", as you said." : ".");
-    add(k, LoopStep::MoveOn, server ? 0.5 * decision + 0.5 * frame : 1.0 * decision, fb, a.seconds);
+    add(k, LoopStep::MoveOn, server ? 0.5 * decision + 0.5 * frame : 1.0 * decision, fb, a);
   }
 
   void enforce(std::size_t k, const EnforceAnswer& a) {
@@ -336,7 +348,7 @@ class Grader {
       fb += " Worst " + report.headline + " over those months: " + with_unit(worst_without, unit) + " without your set, " +
             with_unit(worst_with, unit) + " with it.";
     }
-    add(k, LoopStep::Enforce, report.score, fb, a.seconds);
+    add(k, LoopStep::Enforce, report.score, fb, a);
     result_.enforce = std::move(report);
   }
 
@@ -371,6 +383,7 @@ nlohmann::json play_result_json(const PlayResult& r) {
               {"max", s.max},
               {"feedback", s.feedback}};
     if (s.seconds >= 0) j["seconds"] = s.seconds;
+    j["hints_used"] = s.hints_used;
     if (!s.answer.is_null()) j["answer"] = s.answer;
     steps.push_back(std::move(j));
   }
@@ -402,6 +415,7 @@ nlohmann::json play_result_json(const PlayResult& r) {
     }
   json out = {{"scenario", r.scenario},
               {"seed", r.seed},
+              {"params", r.params},
               {"total", round_to(r.total, 1)},
               {"grade", r.grade},
               {"complete", r.complete},

@@ -21,6 +21,7 @@ struct StepResult {
   double max = 0.0;
   std::string feedback;  // what was right, what the data showed, in the learner's terms
   double seconds = -1.0;
+  int hints_used = 0;   // the score already has their cost taken off
   nlohmann::json answer;  // the learner's input for the step, as in the answers file
 };
 
@@ -50,6 +51,9 @@ struct BottleneckCard {
 struct PlayResult {
   std::string scenario;
   std::uint64_t seed = 0;
+  // The parameters played that differ from the scenario's defaults: the
+  // track counts only attempts at the defaults.
+  ParamValues params;
   double total = 0.0;     // 0..100 over the whole scenario; unanswered steps count 0
   std::string grade;      // grade_band(total)
   double answered_max = 0.0;

@@ -43,4 +43,13 @@ double readings_score(int right, int total) {
   return right == total - 1 ? 1.0 / 3.0 : 0.0;
 }
 
+double hint_keep(int hints_used) {
+  switch (hints_used) {
+    case 0: return 1.0;
+    case 1: return 0.9;
+    case 2: return 0.7;
+    default: return 0.3;
+  }
+}
+
 }  // namespace perfloop

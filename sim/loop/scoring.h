@@ -27,4 +27,9 @@ double overlap_score(const std::vector<std::string>& answered, const std::vector
 // third, more wrong nothing; a verdict half right by chance earns little.
 double readings_score(int right, int total);
 
+// The share of a step's points kept after using the coach's hints: a nudge
+// costs a tenth, a pointer three tenths in all, the worked answer seven
+// tenths, so a learner who reveals every step stays below "solid" (75).
+double hint_keep(int hints_used);
+
 }  // namespace perfloop

@@ -25,6 +25,7 @@ class WhatIfRuns {
   const ScenarioBuild& build() const { return build_; }
   const PlannedRun& planned() const { return planned_; }
   std::uint64_t seed() const { return seed_; }
+  const ParamValues& overrides() const { return overrides_; }
 
   // The finished run with `fixes` landing in order. Runs are cached, the
   // least recently used dropped beyond a budget (and redone if asked for

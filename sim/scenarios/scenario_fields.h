@@ -29,6 +29,8 @@ namespace perfloop::scenario_fields {
 // memory and events, a saved attempt's size, the time to check a file.
 constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
 constexpr std::size_t kMaxTextBytes = 4096;
+// A pager line: shown on a card before the title is.
+constexpr std::size_t kMaxPagerBytes = 120;
 constexpr std::size_t kMaxListItems = 1000;
 constexpr std::size_t kMaxEndpoints = 64;
 constexpr std::size_t kMaxBottlenecks = 20;

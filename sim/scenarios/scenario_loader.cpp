@@ -145,6 +145,14 @@ ScenarioMeta read_meta(const Reader& reader, const Record& script) {
     meta.goals = read_texts(reader, *goals, script.at("goals"));
     if (meta.goals.empty()) script.fail("goals", "must list at least one goal");
   }
+  meta.pager = script.text_or("pager", "", false);
+  if (script.find("pager") && meta.pager.size() > kMaxPagerBytes)
+    script.fail("pager", "must be at most " + std::to_string(kMaxPagerBytes) + " bytes, a pager's one line");
+  if (const LuaValue* guide = script.find("guide")) {
+    const Record steps(reader, *guide, script.at("guide"),
+                       {"observe", "profile", "classify", "predict", "fix", "verify", "enforce", "move_on"});
+    for (const LuaField& field : guide->fields) meta.guide[field.key] = steps.text(field.key);
+  }
   return meta;
 }
 
@@ -196,7 +204,7 @@ ScenarioScript ScenarioScript::from_text(const std::string& text, const std::str
   const Reader reader(path);
   if (!header.is_table()) reader.fail({}, "the script must return a table, got " + describe_value(header));
   const Record record(reader, header, {},
-                      {"id", "title", "params", "build", "level", "families", "minutes", "goals"});
+                      {"id", "title", "params", "build", "level", "families", "minutes", "goals", "pager", "guide"});
   script.id_ = record.text("id");
   if (!is_slug(script.id_)) record.fail("id", "must match [a-z0-9-]+, got " + in_quotes(script.id_));
   script.title_ = record.text("title");

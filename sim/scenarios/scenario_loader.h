@@ -3,6 +3,7 @@
 // the timeline and the fixes need is built up front by calling build(p).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -57,6 +58,13 @@ struct ScenarioMeta {
   std::vector<std::string> families; // the families its bottlenecks belong to
   double minutes = 0.0;              // expected play time
   std::vector<std::string> goals;    // learning goals, one sentence each
+  // What a pager would say when the incident starts ("/checkout p99 over its
+  // SLO since a deploy"): the only name a learner sees before playing it, so
+  // it names the symptom, never the family or the cause.
+  std::string pager;
+  // A walkthrough of the app for a tutorial: step name -> what to do there.
+  // Shown for free on that step, unlike the bottlenecks' hints, which cost points.
+  std::map<std::string, std::string> guide;
 };
 
 class ScriptRunner;

@@ -15,6 +15,13 @@ std::vector<std::string> scenario_dirs() {
   return dirs;
 }
 
+std::string catalogue_dir() {
+  std::error_code ec;
+  for (const auto& dir : scenario_dirs())
+    if (std::filesystem::is_directory(dir, ec)) return dir;
+  return "";
+}
+
 std::string find_scenario(const std::string& name_or_path) {
   namespace fs = std::filesystem;
   std::error_code ec;

@@ -53,8 +53,11 @@ LoopStep commit_step(PlayState& play, LoopStep step, double seconds) {
   if (play.answers.bottlenecks.size() <= play.bottleneck) play.answers.bottlenecks.resize(play.bottleneck + 1);
   BottleneckAnswers& b = play.answers.bottlenecks[play.bottleneck];
   play.revision = next_revision();
-  auto stamp = [seconds](auto answer) {
+  const bool explained = play.explained.count({play.bottleneck, step}) > 0;
+  const bool again = step_done(play, step);
+  auto stamp = [seconds, explained, again](auto answer) {
     if (seconds >= 0) answer.seconds = seconds;  // a replayed answer keeps its own
+    if (explained && again) answer.hints_used = kMaxHintsUsed;
     return answer;
   };
   switch (step) {
@@ -92,6 +95,30 @@ LoopStep commit_step(PlayState& play, LoopStep step, double seconds) {
   play.reached = steps[position(steps, step) + 1];
   return play.reached;
 }
+
+namespace {
+
+// One switch for the mutable and the const draft.
+template <typename Step, typename Play>
+Step& draft_in(Play& play, LoopStep step) {
+  switch (step) {
+    case LoopStep::Observe: return play.observe;
+    case LoopStep::Profile: return play.profile;
+    case LoopStep::Classify: return play.classify;
+    case LoopStep::Predict: return play.predict;
+    case LoopStep::Fix: return play.fix;
+    case LoopStep::Verify: return play.verify;
+    case LoopStep::Enforce: return play.enforce;
+    case LoopStep::MoveOn: return play.move_on;
+  }
+  return play.observe;
+}
+
+}  // namespace
+
+StepAnswer& draft_of(PlayState& play, LoopStep step) { return draft_in<StepAnswer>(play, step); }
+
+int hints_used(const PlayState& play, LoopStep step) { return draft_in<const StepAnswer>(play, step).hints_used; }
 
 void answers_changed(PlayState& play) { play.revision = next_revision(); }
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/loop/answers.h"
@@ -27,6 +29,10 @@ struct PlayState {
   VerifyAnswer verify;
   EnforceAnswer enforce;
   MoveOnAnswer move_on;
+  // Steps whose explanation the coach has shown, by bottleneck: it tells
+  // the truth, so an answer to them changed afterwards counts as a worked
+  // reveal (kMaxHintsUsed hints).
+  std::set<std::pair<std::size_t, LoopStep>> explained;
   double step_opened_at = 0.0;  // UI clock when the current step opened, for `seconds`
   // Changes whenever `answers` does, and never repeats across plays, so what
   // is derived from the answers (their grading key) is worked out once per change.
@@ -45,6 +51,11 @@ bool step_open(const PlayState& play, LoopStep step);
 // bottleneck after Move on, or the scorecard after the last). Returns the
 // step now current.
 LoopStep commit_step(PlayState& play, LoopStep step, double seconds);
+
+// The draft of `step` for the current bottleneck: where the coach counts hints.
+StepAnswer& draft_of(PlayState& play, LoopStep step);
+// The hints the committed answer (or else the draft) of `step` used.
+int hints_used(const PlayState& play, LoopStep step);
 
 // Call after changing play.answers in place (a panel correcting a committed answer).
 void answers_changed(PlayState& play);

@@ -106,9 +106,12 @@ SettingsLoad parse_settings(const std::string& text, const std::string& path, Se
     else
       note("last_scenario", "a scenario id or the path of a .lua file");
   }
-  if (doc.contains("show_hints")) {
-    if (doc["show_hints"].is_boolean()) settings.show_hints = doc["show_hints"].get<bool>();
-    else note("show_hints", "true or false");
+  if (doc.contains("home_mode")) {
+    const auto& mode = doc["home_mode"];
+    const auto known = mode.is_string() && std::any_of(std::begin(kHomeModes), std::end(kHomeModes),
+                                                        [&](const char* m) { return mode.get<std::string>() == m; });
+    if (known) settings.home_mode = mode.get<std::string>();
+    else note("home_mode", "one of learn, practise, gameday, free");
   }
   return {problem, false};
 }
@@ -119,7 +122,7 @@ std::string settings_text(const Settings& settings) {
                               {"window", {{"width", settings.width}, {"height", settings.height}}},
                               {"ui_scale", settings.ui_scale},
                               {"last_scenario", settings.last_scenario},
-                              {"show_hints", settings.show_hints}};
+                              {"home_mode", settings.home_mode}};
   return json_text(doc) + "\n";
 }
 

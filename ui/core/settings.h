@@ -1,5 +1,5 @@
 // What the app remembers between sessions: window size, UI scale, the last
-// scenario. A versioned JSON file, read key by key (a missing or wrong key
+// scenario, the home screen's mode. A versioned JSON file, read key by key (a missing or wrong key
 // keeps its default and is reported, never fatal) and written atomically.
 #pragma once
 
@@ -13,8 +13,14 @@ struct Settings {
   int width = 1600, height = 900;  // window size in pixels
   float ui_scale = 1.0f;           // 0.75 .. 2
   std::string last_scenario;
-  bool show_hints = true;
+  // The home screen's last choice: learn, practise, gameday or free. The
+  // first run opens on learn. (A show_hints key from before the coach is
+  // ignored: hints now cost points and are asked for on each step.)
+  std::string home_mode = "learn";
 };
+
+// The home screen's modes, as the settings file spells them.
+inline constexpr const char* kHomeModes[] = {"learn", "practise", "gameday", "free"};
 
 // $XDG_CONFIG_HOME/perfloop/settings.json, or ~/.config/perfloop/settings.json.
 std::string default_settings_path();

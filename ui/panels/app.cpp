@@ -21,11 +21,21 @@ void go_to(AppState& state, LoopStep step) {
   state.step = step;
 }
 
+// The scenario's name on the rail: its title names the cause, so until the
+// learner has played it (or finishes this attempt) the pager's line stands in.
+std::string rail_title(const AppState& state) {
+  for (const auto& entry : state.catalogue.entries) {
+    if (entry.id != state.scenario_id) continue;
+    const bool played = state.play.finished || state.progress.progress.played.count(entry.id) > 0;
+    if (played || entry.meta.pager.empty()) return played ? entry.title : "An unnamed incident";
+    return entry.meta.pager;
+  }
+  return "Loading the scenario...";
+}
+
 void draw_rail(AppState& state) {
-  std::string title = state.scenario_id;
-  for (const auto& entry : state.catalogue.entries)
-    if (entry.id == state.scenario_id) title = entry.title;
-  ImGui::TextWrapped("%s", title.c_str());
+  progress_pending(state);  // whether this scenario was played before names it
+  ImGui::TextWrapped("%s", rail_title(state).c_str());
   if (state.view.build && state.play.bottlenecks > 1)
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Bottleneck %zu of %zu",
                        state.play.bottleneck + 1, state.play.bottlenecks);
@@ -56,11 +66,28 @@ void draw_rail(AppState& state) {
                         number - 1);
   }
   ImGui::Separator();
-  if (ImGui::Button("Scenarios")) state.picking = true;
+  if (ImGui::Button("Home")) {
+    state.screen = Screen::Home;
+    refresh_progress(state);
+  }
+  mark_control("rail.home");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The home screen; this attempt stays open until you start another");
+  ImGui::SameLine();
+  if (ImGui::Button(state.learn.from_track ? "Track" : "Scenarios")) {
+    if (state.learn.from_track) {
+      state.screen = Screen::Track;
+      refresh_progress(state);
+    } else {
+      state.picking = true;
+    }
+  }
   mark_control("rail.scenarios");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Pick another scenario (this attempt is dropped)");
-  ImGui::Checkbox("Hints", &state.settings.show_hints);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show the scenario's hint for each step");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(state.learn.from_track ? "Back to the track (this attempt stays open until you start another)"
+                                             : "Pick another scenario (this attempt is dropped)");
+  if (ImGui::Button("Glossary")) state.learn.glossary_open = !state.learn.glossary_open;
+  mark_control("rail.glossary");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The ideas behind the loop, each in a few sentences (G)");
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "UI scale");
   ImGui::SetNextItemWidth(-1);
   float scale = state.settings.ui_scale;
@@ -76,8 +103,12 @@ void handle_keys(AppState& state) {
   // GLFW's key codes for letters are their upper-case ASCII, which ImGui 1.86 indexes by.
   if (io.KeyCtrl && ImGui::IsKeyPressed('Q', false)) state.quit = true;
   if (io.WantTextInput) return;
-  for (ImWchar c : io.InputQueueCharacters)
-    if (c >= '1' && c <= '8' && !io.KeyCtrl) go_to(state, kLoopSteps[static_cast<std::size_t>(c - '1')]);
+  for (ImWchar c : io.InputQueueCharacters) {
+    if (io.KeyCtrl) continue;
+    if (c >= '1' && c <= '8' && state.screen == Screen::Play && !state.picking)
+      go_to(state, kLoopSteps[static_cast<std::size_t>(c - '1')]);
+    if (c == 'g' || c == 'G') state.learn.glossary_open = !state.learn.glossary_open;
+  }
 }
 
 // Esc goes back: out of the picker, or one step. Checked after the panel
@@ -87,10 +118,20 @@ void handle_escape(AppState& state, bool typing) {
   if (typing || !ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) return;
   const int frame = ImGui::GetFrameCount();
   if (state.profile.flame.escape_frame == frame || state.after_fix.flame.escape_frame == frame) return;
-  if (state.picking) {
-    state.picking = false;
+  if (state.learn.glossary_open) {
+    state.learn.glossary_open = false;
     return;
   }
+  if (state.picking) {
+    state.picking = false;
+    if (state.scenario_path.empty()) state.screen = Screen::Home;
+    return;
+  }
+  if (state.screen == Screen::Track) {
+    state.screen = Screen::Home;
+    return;
+  }
+  if (state.screen != Screen::Play) return;
   const auto steps = steps_for(state.play);
   for (std::size_t i = 1; i < steps.size(); ++i)
     if (steps[i] == state.step) {
@@ -213,13 +254,36 @@ void start_reading_catalogue(AppState& state, const std::string& dir) {
 }
 
 bool background_idle(const AppState& state) {
-  return state.session.idle() && !state.catalogue_task.busy() && !state.picker.scores.busy();
+  return state.session.idle() && !state.catalogue_task.busy() && !state.progress.task.busy();
 }
 
 void wait_for_background(AppState& state) {
   state.session.wait_idle();
   state.catalogue_task.wait();
-  state.picker.scores.wait();
+  state.progress.task.wait();
+}
+
+void refresh_progress(AppState& state) { state.progress.loaded = false; }
+
+bool progress_pending(AppState& state) {
+  ProgressState& p = state.progress;
+  if (!p.loaded) {
+    p.loaded = true;
+    const std::string dir = state.save_dir;
+    p.task.start([dir] { return read_progress(dir); });
+  }
+  if (auto progress = p.task.take()) p.progress = std::move(*progress);
+  return p.task.busy();
+}
+
+void play_scenario(AppState& state, const std::string& id, bool from_track) {
+  state.picking = false;
+  state.screen = Screen::Play;
+  state.learn.from_track = from_track;
+  state.learn.explained_step.reset();
+  state.learn.glossary_open = false;
+  if (from_track) state.params.clear();  // the track counts attempts at the defaults
+  open_scenario(state, id);
 }
 
 const AnswerKeys& answer_keys(AppState& state) {
@@ -236,6 +300,9 @@ const AnswerKeys& answer_keys(AppState& state) {
 void commit_and_advance(AppState& state, LoopStep step) {
   const double seconds = std::max(0.0, state.now - state.play.step_opened_at);
   const bool current = !step_done(state.play, step);
+  // The coach explains the step just answered at the top of the next panel.
+  state.learn.explained_step = step;
+  state.learn.explained_bottleneck = state.play.bottleneck;
   state.step = commit_step(state.play, step, seconds);
   if (state.play.finished) state.step = LoopStep::MoveOn;
   if (current) state.play.step_opened_at = state.now;
@@ -314,17 +381,6 @@ void section_title(const char* text) {
   ImGui::Separator();
 }
 
-void hint_line(const AppState& state, LoopStep step) {
-  if (!state.settings.show_hints) return;
-  const BottleneckSpec* b = current_bottleneck(state);
-  if (!b) return;
-  const auto it = b->hints.find(std::string(step_name(step)));
-  if (it == b->hints.end() || it->second.empty()) return;
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(colour::kMuted));
-  ImGui::TextWrapped("Hint: %s", it->second.c_str());
-  ImGui::PopStyleColor();
-}
-
 void recover_frame(int font_depth) {
   // ImGui 1.86's recovery unwinds windows, IDs, colours, style and disabled
   // blocks, but not fonts, and End() asserts on a font left pushed.
@@ -355,10 +411,13 @@ void draw_frame(AppState& state) {
   ImGui::Begin("perfloop", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus |
                    ImGuiWindowFlags_NoBackground);
-  if (state.picking) {
+  if (state.screen != Screen::Play || state.picking) {
     draw_error_panel(state);
-    draw_scenario_picker(state);
+    if (state.picking) draw_scenario_picker(state);
+    else if (state.screen == Screen::Track) draw_track_screen(state);
+    else draw_home_screen(state);
     ImGui::End();
+    if (state.learn.glossary_open) draw_glossary(state);
     handle_escape(state, typing);
     return;
   }
@@ -380,6 +439,7 @@ void draw_frame(AppState& state) {
   }
   ImGui::EndChild();
   ImGui::End();
+  if (state.learn.glossary_open) draw_glossary(state);
   handle_escape(state, typing);
 }
 

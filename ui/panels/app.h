@@ -1,11 +1,15 @@
 // The app's state, plain data the panels read and change, and the frame's
-// draw: the scenario picker, or the rail of eight steps and the current
-// step's panel. Each panel lives in its own step_*.cpp.
+// draw: the home screen, the track, the scenario picker, or the rail of
+// eight steps and the current step's panel. Each panel lives in its own step_*.cpp.
 #pragma once
 
 #include <map>
 #include <string>
 
+#include "sim/learn/coach.h"
+#include "sim/learn/data_folder.h"
+#include "sim/learn/glossary.h"
+#include "sim/learn/track.h"
 #include "sim/scenarios/catalogue.h"
 #include "sim/loop/loop_steps.h"
 #include "ui/core/background_task.h"
@@ -43,21 +47,42 @@ struct ProfileView {
   }
 };
 
-// The best total per scenario in a save folder, and the files skipped.
-struct BestScores {
-  std::map<std::string, double> best;  // scenario id -> best total so far
-  std::vector<std::string> problems;   // unreadable attempt files
-};
-BestScores read_best_scores(const std::string& save_dir);
-
 // The scenario picker's choice before it is played.
 struct PickerState {
   std::string selected;        // scenario id
   ParamValues params;          // slider values that differ from the defaults
-  bool scores_loaded = false;  // best scores are read from the save folder once per opening (off the UI thread)
-  BackgroundTask<BestScores> scores;
-  std::map<std::string, double> best;  // scenario id -> best total so far
-  std::vector<std::string> problems;   // unreadable attempt files
+  // Titles, families, goals and sliders of scenarios not yet played: for a
+  // facilitator or an author; off by default, they give the answers away.
+  bool show_spoilers = false;
+};
+
+// What the saved attempts say (played, best at the defaults), read off the
+// UI thread once per opening of the home screen, the track or the picker.
+struct ProgressState {
+  bool loaded = false;
+  BackgroundTask<Progress> task;
+  Progress progress;
+};
+
+// Which screen fills the window.
+enum class Screen { Home, Track, Play };
+
+// The guided track and the coach: their texts, read once at start.
+struct LearnState {
+  std::optional<TrackDefinition> track;
+  std::optional<CoachTexts> coach;
+  std::vector<GlossaryEntry> glossary;
+  bool glossary_open = false;
+  bool from_track = false;     // the scenario being played was opened from the track
+  // The step last committed, explained by the coach at the top of the next panel.
+  std::optional<LoopStep> explained_step;
+  std::size_t explained_bottleneck = 0;
+  // The explanation worked out from the grading of these answers, kept
+  // instead of rebuilt every frame.
+  std::uint64_t explanation_key = 0;
+  std::string explanation;
+  std::vector<std::string> problems;  // assets that could not be read, for the home screen
+  std::string saved_seen;             // the last saved attempt the progress was re-read for
 };
 
 // Keys of the committed answers for the worker's requests, worked out once
@@ -74,12 +99,20 @@ struct AppState {
   std::string scenario_path;
   std::uint64_t seed = 1;
   ParamValues params;          // the picker's overrides of the scenario's parameters
-  bool picking = false;        // the scenario picker is open
+  Screen screen = Screen::Play;
+  bool picking = false;        // the scenario picker is open (over the Play screen)
   PickerState picker;
+  ProgressState progress;
+  LearnState learn;
+  DataFolder data;             // the learner's data folder (attempts, progress)
+  // False while the data folder's marker is still to be written (before its
+  // first attempt); a plain --save folder, or none, has nothing to prepare.
+  bool data_prepared = true;
   Catalogue catalogue;         // for the picker; empty until catalogue_task has read it
   BackgroundTask<Catalogue> catalogue_task;  // every scenario is a script to run: never on the UI thread
   bool catalogue_ready = false;
-  std::string save_dir;        // attempts are saved here; empty: not saved
+  std::string save_dir;        // attempts are read and saved here; empty: none
+  bool saving = true;          // false: the data folder is not ours to write (a newer perfloop's)
 
   LoopStep step = LoopStep::Observe;  // the panel shown
   PlayState play;
@@ -124,7 +157,21 @@ void draw_app(AppState& state);
 // style, disabled blocks, and fonts down to `font_depth`), so it still ends cleanly.
 void recover_frame(int font_depth);
 
+// Reads the saved attempts again (after a save, on opening a screen that shows them).
+void refresh_progress(AppState& state);
+// Takes the progress once read; true while it is still being read.
+bool progress_pending(AppState& state);
+// Opens a scenario of the track (or the picker) on its Observe step.
+void play_scenario(AppState& state, const std::string& id, bool from_track);
+
+void draw_home_screen(AppState& state);
+void draw_track_screen(AppState& state);
 void draw_scenario_picker(AppState& state);
+// The coach above a step's panel: the tutorial's guide, the hints at a cost,
+// and the explanation of the step answered last.
+void draw_coach(AppState& state, LoopStep step);
+// The glossary, a window over any screen while open.
+void draw_glossary(AppState& state);
 void draw_observe_step(AppState& state);
 void draw_profile_step(AppState& state);
 void draw_classify_step(AppState& state);
@@ -142,8 +189,8 @@ void commit_button(AppState& state, LoopStep step, const char* label, const char
 const char* step_title(LoopStep step);
 // A heading with a rule under it (ImGui 1.86 has no SeparatorText).
 void section_title(const char* text);
-// The current bottleneck's hint for a step, behind a "Hint" toggle.
-void hint_line(const AppState& state, LoopStep step);
+// The coach for a step (draw_coach): every panel calls it under its heading.
+void hint_line(AppState& state, LoopStep step);
 // The bottleneck being worked on (null until the session has built the scenario).
 const BottleneckSpec* current_bottleneck(const AppState& state);
 

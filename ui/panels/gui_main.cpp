@@ -23,9 +23,8 @@
 namespace perfloop::ui {
 
 std::string default_save_dir() {
-  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return std::string(data) + "/perfloop/attempts";
-  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/perfloop/attempts";
-  return "perfloop-attempts";
+  const std::string data = default_data_dir();
+  return data.empty() ? "perfloop-attempts" : data + "/attempts";
 }
 
 namespace {
@@ -37,17 +36,51 @@ int fail(const std::string& message) {
   return 2;
 }
 
-std::string catalogue_dir() {
-  std::error_code ec;
-  for (const auto& dir : scenario_dirs())
-    if (std::filesystem::is_directory(dir, ec)) return dir;
-  return "scenarios";
+// The track, the coach and the glossary: small files read once; one that
+// cannot be read leaves its part of the app out and says why on the home screen.
+void load_learning_assets(AppState& state) {
+  try {
+    state.learn.track = load_track();
+  } catch (const std::exception& e) {
+    state.learn.problems.push_back(std::string("The track is unavailable: ") + e.what());
+  }
+  try {
+    state.learn.coach = load_coach();
+  } catch (const std::exception& e) {
+    state.learn.problems.push_back(std::string("The coach is unavailable: ") + e.what());
+  }
+  try {
+    state.learn.glossary = load_glossary();
+  } catch (const std::exception& e) {
+    state.learn.problems.push_back(std::string("The glossary is unavailable: ") + e.what());
+  }
+  for (const auto& problem : state.learn.problems) report_error(state, problem);
+}
+
+// Where attempts are read and written: --save, else the data folder's
+// attempts/ (written only if this perfloop may write to the folder).
+void choose_data_folder(AppState& state, const GuiOptions& options) {
+  const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
+  if (!data_dir.empty()) state.data = open_data_folder(data_dir);
+  if (options.save_dir == "none") return;
+  if (!options.save_dir.empty()) {
+    state.save_dir = options.save_dir;
+    state.data_prepared = true;  // a folder of its own: no data folder to mark
+    return;
+  }
+  state.save_dir = data_dir.empty() ? "perfloop-attempts" : state.data.attempts_dir();
+  state.data_prepared = data_dir.empty();
+  if (!state.data.writable()) {
+    state.saving = false;
+    report_error(state, state.data.problem + ". Attempts are graded but not saved.");
+  }
 }
 
 // Everything the panel on screen asked for is computed: the dashboards' run,
 // the session's captures, outcomes and grading.
 bool settled(const AppState& state) {
-  return (state.run.finished || !state.run.error.empty()) && (state.view.ready || !state.view.error.empty()) &&
+  const bool playing = !state.scenario_path.empty();
+  return (!playing || ((state.run.finished || !state.run.error.empty()) && (state.view.ready || !state.view.error.empty()))) &&
          background_idle(state);
 }
 
@@ -227,18 +260,24 @@ int run_gui(const GuiOptions& options) {
   state.settings_path = options.settings_path.empty() ? default_settings_path() : options.settings_path;
   const SettingsLoad settings_load = load_settings(state.settings_path, state.settings);
   if (!settings_load.problem.empty()) report_error(state, settings_load.problem);
-  state.save_dir = options.save_dir == "none" ? "" : options.save_dir.empty() ? default_save_dir() : options.save_dir;
+  choose_data_folder(state, options);
+  load_learning_assets(state);
   state.seed = options.seed;
-  start_reading_catalogue(state, catalogue_dir());
+  const std::string catalogue = catalogue_dir();
+  start_reading_catalogue(state, catalogue.empty() ? "scenarios" : catalogue);
 
+  // With nothing asked for, the app opens on the home screen; a scenario, a
+  // step or answers open a play (a demonstration, a screenshot, a benchmark).
+  const bool home = options.step == "home" || (options.scenario.empty() && options.step.empty() && options.answers.empty());
+  const bool track = options.step == "track";
   std::string scenario = options.scenario;
   if (scenario.empty() && !state.settings.last_scenario.empty() && !find_scenario(state.settings.last_scenario).empty())
     scenario = state.settings.last_scenario;
   if (scenario.empty()) scenario = kFlagship;
   if (find_scenario(scenario).empty()) return fail("scenario '" + scenario + "' not found");
   LoopStep step = LoopStep::Observe;
-  const bool picker = options.step == "scenarios";  // the scenario picker, over Observe
-  bool known = picker;
+  const bool picker = options.step == "scenarios";  // the scenario picker
+  bool known = picker || home || track || options.step.empty();
   for (LoopStep s : kLoopSteps)
     if (step_name(s) == options.step) {
       known = true;
@@ -246,7 +285,8 @@ int run_gui(const GuiOptions& options) {
     }
   if (!known)
     return fail("unknown step '" + options.step +
-                "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on; or scenarios, the picker)");
+                "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on; or scenarios, the picker; "
+                "home; track)");
   if (step != LoopStep::Observe && options.answers.empty())
     return fail("--step " + options.step + " is locked until the earlier steps are answered: add --answers FILE (or --answers expert)");
 
@@ -262,8 +302,14 @@ int run_gui(const GuiOptions& options) {
   if ((!options.screenshot.empty() || bench) && !options.bench_pointer) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
   if (!options.control_map.empty()) control_map_enable(options.control_map);
 
-  open_scenario(state, scenario);
-  state.picking = picker;
+  if (home || track) {
+    state.screen = track ? Screen::Track : Screen::Home;
+  } else if (picker && options.scenario.empty()) {
+    state.picking = true;  // free play from the home screen: no attempt behind it
+  } else {
+    open_scenario(state, scenario);
+    state.picking = picker;
+  }
   if (!options.answers.empty()) {
     const std::string problem = replay_to_step(state, options, step);
     if (!problem.empty()) return fail(problem);

@@ -9,14 +9,15 @@ namespace perfloop::ui {
 
 struct GuiOptions {
   std::string scenario;    // empty: the last one played (settings), else the flagship
-  std::string step = "observe";
+  std::string step;  // empty: observe when a scenario or answers are given, else the home screen
   std::string screenshot;  // write this PNG once everything the panel needs is computed, then exit
   int width = 0, height = 0;  // 0: the remembered window size
   std::uint64_t seed = 1;
   // An answers file (or "expert" for the expert's) replayed up to `step`, so
   // a later panel opens as a learner would have reached it.
   std::string answers;
-  std::string save_dir;       // attempts folder; empty: the default; "none": not saved
+  std::string save_dir;       // attempts folder; empty: the data folder's attempts/; "none": not saved
+  std::string data_dir;       // the learner's data folder; empty: the default
   std::string settings_path;  // empty: the default
   std::string control_map;    // write the named controls' rectangles here (end-to-end tests)
   std::string shot_dir = "."; // F12 writes perfloop-<step>-<n>.png here

@@ -1,7 +1,9 @@
-// The scenario picker: one card per catalogue scenario (title, level,
-// families, expected minutes, the best score saved so far) and, for the
-// selected one, its learning goals and its parameters as sliders. Broken
-// scenario files are listed by name with their message, never hidden.
+// The scenario picker (free play): one card per catalogue scenario and, for
+// the selected one, its learning goals and its parameters as sliders.
+// Spoiler-free until played: a scenario not yet played shows what a pager
+// would say, its level and minutes, never its title, families, goals or
+// parameters (they name the cause), unless the facilitator asks for them.
+// Broken scenario files are listed by name with their message, never hidden.
 #include <imgui.h>
 
 #include <algorithm>
@@ -17,19 +19,8 @@ namespace perfloop::ui {
 
 namespace {
 
-// Asks for the best scores once per opening; they arrive a few frames later.
-void load_best_scores(AppState& state) {
-  PickerState& p = state.picker;
-  if (!p.scores_loaded) {
-    p.scores_loaded = true;
-    const std::string dir = state.save_dir;
-    p.scores.start([dir] { return read_best_scores(dir); });
-  }
-  if (auto scores = p.scores.take()) {
-    p.best = std::move(scores->best);
-    p.problems = std::move(scores->problems);
-  }
-}
+// The card's name for a scenario not yet played.
+std::string pager_line(const CatalogueEntry& e) { return e.meta.pager.empty() ? "An unnamed incident" : e.meta.pager; }
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
@@ -44,13 +35,17 @@ void draw_card(AppState& state, const CatalogueEntry& e, float width) {
   ImGui::PushStyleColor(ImGuiCol_ChildBg, selected ? ImVec4(0.17f, 0.24f, 0.36f, 1.0f) : ImVec4(0.13f, 0.14f, 0.17f, 1.0f));
   const float height = ImGui::GetTextLineHeightWithSpacing() * 5.6f;
   ImGui::BeginChild("card", ImVec2(width, height), true, ImGuiWindowFlags_NoScrollbar);
-  ImGui::TextWrapped("%s", e.title.c_str());
+  const Progress& progress = state.progress.progress;
+  const bool revealed = p.show_spoilers || progress.played.count(e.id) > 0;
+  ImGui::TextWrapped("%s", revealed ? e.title.c_str() : pager_line(e).c_str());
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "%s, about %.0f min", e.meta.level.c_str(),
                      e.meta.minutes);
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kP50), "%s", joined(e.meta.families).c_str());
-  const auto best = p.best.find(e.id);
-  if (best != p.best.end())
+  if (revealed) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kP50), "%s", joined(e.meta.families).c_str());
+  const auto best = progress.best.find(e.id);
+  if (best != progress.best.end())
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kGood), "best so far: %.0f / 100", best->second);
+  else if (progress.played.count(e.id))
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "played with changed parameters");
   else
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "not played yet");
   ImGui::EndChild();
@@ -61,7 +56,7 @@ void draw_card(AppState& state, const CatalogueEntry& e, float width) {
     p.selected = e.id;
   }
   mark_control("picker.card." + e.id);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: select to see its goals and parameters", e.id.c_str());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Select to see more and to play it");
   ImGui::PopID();
 }
 
@@ -87,11 +82,19 @@ void draw_param(PickerState& p, const ParamSpec& spec) {
 
 void draw_details(AppState& state, const CatalogueEntry& e) {
   PickerState& p = state.picker;
-  ImGui::TextWrapped("%s", e.title.c_str());
+  const bool revealed = p.show_spoilers || state.progress.progress.played.count(e.id) > 0;
+  ImGui::TextWrapped("%s", revealed ? e.title.c_str() : pager_line(e).c_str());
   ImGui::Separator();
-  for (const auto& goal : e.meta.goals) {
-    ImGui::Bullet();
-    ImGui::TextWrapped("%s", goal.c_str());
+  if (revealed) {
+    for (const auto& goal : e.meta.goals) {
+      ImGui::Bullet();
+      ImGui::TextWrapped("%s", goal.c_str());
+    }
+  } else {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "%s, about %.0f min", e.meta.level.c_str(),
+                       e.meta.minutes);
+    ImGui::TextWrapped("The title, the learning goals and the parameters appear once you have played it: they would "
+                       "tell you what to look for.");
   }
   ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.20f, 0.42f, 0.72f, 1.0f));
   const bool play = ImGui::Button("Play this scenario", ImVec2(-1, ImGui::GetFrameHeight() * 1.3f));
@@ -99,13 +102,11 @@ void draw_details(AppState& state, const CatalogueEntry& e) {
   mark_control("picker.play");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start a fresh attempt with the parameters below");
   if (play) {
-    state.params = p.params;
-    state.picking = false;
-    p.scores_loaded = false;
-    open_scenario(state, e.id);
+    state.params = revealed ? p.params : ParamValues{};
+    play_scenario(state, e.id, false);
     return;
   }
-  if (e.params.empty()) return;
+  if (e.params.empty() || !revealed) return;
   section_title("Parameters");
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted),
                      "Defaults reproduce the incident as written; change them to see how it scales.");
@@ -117,31 +118,29 @@ void draw_details(AppState& state, const CatalogueEntry& e) {
 
 }  // namespace
 
-BestScores read_best_scores(const std::string& save_dir) {
-  BestScores scores;
-  if (save_dir.empty()) return scores;
-  scores.problems = visit_attempts(save_dir, [&](const std::string&, nlohmann::json&& r) {
-    if (!r.contains("scenario") || !r["scenario"].is_string() || !r["total"].is_number()) return;
-    const std::string id = r["scenario"].get<std::string>();
-    const double total = r["total"].get<double>();
-    const auto it = scores.best.find(id);
-    if (it == scores.best.end() || total > it->second) scores.best[id] = total;
-  });
-  return scores;
-}
-
 void draw_scenario_picker(AppState& state) {
   PickerState& p = state.picker;
-  load_best_scores(state);
+  progress_pending(state);
   if (p.selected.empty()) p.selected = state.scenario_id;
-  ImGui::Text("Pick a scenario");
+  ImGui::Text("Free play: pick a scenario");
   ImGui::SameLine(0, 24);
-  if (ImGui::Button("Back to the current attempt")) state.picking = false;
+  const bool attempt = !state.scenario_path.empty();
+  if (ImGui::Button(attempt ? "Back to the current attempt" : "Home")) {
+    state.picking = false;
+    if (!attempt) state.screen = Screen::Home;
+  }
   mark_control("picker.back");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Close the picker and carry on where you were (Esc)");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(attempt ? "Close the picker and carry on where you were (Esc)" : "Back to the home screen (Esc)");
+  ImGui::SameLine(0, 24);
+  ImGui::Checkbox("Show spoilers", &p.show_spoilers);
+  mark_control("picker.spoilers");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("For facilitators and authors: show every scenario's title, families, goals and parameters, "
+                      "which give the answers away");
   for (const auto& problem : state.catalogue.problems)
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kSlo), "Broken scenario: %s", problem.message.c_str());
-  for (const auto& problem : p.problems)
+  for (const auto& problem : state.progress.progress.problems)
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kWarn), "Skipped attempt file: %s", problem.c_str());
 
   const float details_width = std::max(360.0f, ImGui::GetContentRegionAvail().x * 0.38f);
@@ -162,8 +161,14 @@ void draw_scenario_picker(AppState& state) {
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("details", ImVec2(0, 0), true);
+  bool shown = false;
   for (const CatalogueEntry& e : state.catalogue.entries)
-    if (e.id == p.selected) draw_details(state, e);
+    if (e.id == p.selected) {
+      draw_details(state, e);
+      shown = true;
+    }
+  if (!shown)
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Select a card to see more and to play it.");
   ImGui::EndChild();
 }
 

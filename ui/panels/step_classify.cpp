@@ -32,7 +32,7 @@ const char* family_line(const std::string& family) {
 void draw_classify_step(AppState& state) {
   ClassifyAnswer& answer = state.play.classify;
   ImGui::Text("Classify: what kind of bottleneck is it? Pick one family, or two when both are at work.");
-  hint_line(state, LoopStep::Classify);
+  draw_coach(state, LoopStep::Classify);
   section_title("Families");
   for (const char* family : kFamilies) {
     const auto it = std::find(answer.families.begin(), answer.families.end(), family);

@@ -262,7 +262,7 @@ void draw_replay(AppState& state) {
 
 void draw_enforce_step(AppState& state) {
   ImGui::Text("Enforce: make sure this regression cannot come back unnoticed");
-  hint_line(state, LoopStep::Enforce);
+  draw_coach(state, LoopStep::Enforce);
   if (!state.view.build) return;
   const bool committed = state.play.answers.enforce.has_value();
   section_title("Gates, alerts and runbook entries");

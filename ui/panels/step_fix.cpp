@@ -64,7 +64,7 @@ void draw_progress(AppState& state, const std::string& applied) {
 void draw_fix_step(AppState& state) {
   FixAnswer& a = state.play.fix;
   ImGui::Text("Fix: change one thing, then watch what the service does");
-  hint_line(state, LoopStep::Fix);
+  draw_coach(state, LoopStep::Fix);
   if (!state.view.build) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Loading the playbook...");
     return;

@@ -76,7 +76,7 @@ void draw_after_fix_profile(AppState& state) {
 void draw_decision(AppState& state) {
   MoveOnAnswer& a = state.play.move_on;
   ImGui::Text("Move on: the fix holds. What is the widest thing now, and is this bottleneck done?");
-  hint_line(state, LoopStep::MoveOn);
+  draw_coach(state, LoopStep::MoveOn);
   draw_after_fix_profile(state);
   ImGui::SetNextItemWidth(300);
   char frame[160];
@@ -186,7 +186,18 @@ void draw_predictions(const PlayResult& r) {
 void draw_scorecard(AppState& state) {
   const Answers& answers = state.play.answers;
   const std::uint64_t key = answer_keys(state).answers;
-  state.session.request_grade(answers, key, state.save_dir);
+  // The data folder gets its marker before its first attempt; a folder that
+  // refuses it keeps the grading on screen and says why in the error panel.
+  if (state.saving && !state.data_prepared && !state.save_dir.empty()) {
+    try {
+      prepare_data_folder(state.data);
+      state.data_prepared = true;
+    } catch (const std::exception& e) {
+      state.saving = false;
+      report_error(state, std::string("Attempts are graded but not saved: ") + e.what());
+    }
+  }
+  state.session.request_grade(answers, key, state.saving ? state.save_dir : std::string());
   // A copy: "Play again" below replaces state.view, and the scorecard is still drawn from this grade.
   const std::shared_ptr<const GradeData> grade = state.view.grade;
   if (!grade || grade->answers_key != key) {
@@ -205,18 +216,41 @@ void draw_scorecard(AppState& state) {
   mark_control("scorecard.total");
   ImGui::SameLine(0, 24);
   if (!grade->saved_path.empty()) muted(("saved to " + grade->saved_path).c_str());
-  else if (!grade->save_error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kSlo), "not saved");
+  else if (!grade->save_error.empty() || !state.saving)
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kSlo), "not saved");
+  // The track reads progress from the attempts: read them again once this one is on disk.
+  if (!grade->saved_path.empty() && state.learn.saved_seen != grade->saved_path) {
+    state.learn.saved_seen = grade->saved_path;
+    refresh_progress(state);
+  }
   ImGui::SameLine(0, 24);
   const bool again = ImGui::Button("Play again");
   mark_control("scorecard.again");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start this scenario over from Observe (this score stays saved)");
   ImGui::SameLine();
-  if (ImGui::Button("Other scenarios")) state.picking = true;
-  mark_control("scorecard.scenarios");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open the scenario picker");
+  if (state.learn.from_track) {
+    if (ImGui::Button("Back to the track")) {
+      state.screen = Screen::Track;
+      refresh_progress(state);
+    }
+    mark_control("scorecard.track");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The track, with what this score opened");
+  } else {
+    if (ImGui::Button("Other scenarios")) state.picking = true;
+    mark_control("scorecard.scenarios");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open the scenario picker");
+  }
   if (again) {
-    open_scenario(state, state.scenario_path);  // the file played, also when it was opened by path
+    const bool from_track = state.learn.from_track;
+    if (from_track) play_scenario(state, state.scenario_id, true);
+    else open_scenario(state, state.scenario_path);  // the file played, also when it was opened by path
     return;
+  }
+  if (state.learn.from_track && state.learn.track) {
+    const double unlock = state.learn.track->unlock_score;
+    if (!r.params.empty()) muted("Played with changed parameters: the track counts attempts at the defaults only.");
+    else if (r.total >= unlock) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kGood), "Passed: the next item on the track is open.");
+    else muted(("The next item on the track opens at " + std::to_string(static_cast<int>(unlock)) + " or more.").c_str());
   }
 
   ImGui::BeginChild("scorecard", ImVec2(0, 0), false);

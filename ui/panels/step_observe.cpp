@@ -34,7 +34,7 @@ constexpr const char* kMetricLabels[] = {"p50 latency", "p99 latency", "error ra
 void draw_answer(AppState& state) {
   ObserveAnswer& a = state.play.observe;
   section_title("Your reading");
-  hint_line(state, LoopStep::Observe);
+  draw_coach(state, LoopStep::Observe);
   ImGui::Text("Endpoint: %s", a.endpoint.c_str());
   ImGui::SameLine(0, 30);
   ImGui::SetNextItemWidth(200);

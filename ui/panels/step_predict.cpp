@@ -60,7 +60,7 @@ double picked_share_pct(const AppState& state) {
 void draw_predict_step(AppState& state) {
   PredictAnswer& a = state.play.predict;
   ImGui::Text("Predict: what will the fix buy, before you make it?");
-  hint_line(state, LoopStep::Predict);
+  draw_coach(state, LoopStep::Predict);
   const std::string metric = state.play.observe.metric.empty() ? "p99" : state.play.observe.metric;
   const char* unit = headline_unit(metric);
   const double current = window_headline(state, metric);

@@ -212,7 +212,7 @@ void draw_profile_step(AppState& state) {
   ProfileView& view = state.profile;
   ensure_window(state);
   ImGui::Text("Profile: where does the time go while the problem is live?");
-  hint_line(state, LoopStep::Profile);
+  draw_coach(state, LoopStep::Profile);
 
   for (const StreamTab& tab : kStreams) {
     if (ImGui::RadioButton(tab.label, view.stream == tab.id)) {

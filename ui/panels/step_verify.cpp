@@ -64,7 +64,7 @@ void draw_change_table(const char* id, const char* what, const std::vector<Chang
 void draw_verify_step(AppState& state) {
   VerifyAnswer& a = state.play.verify;
   ImGui::Text("Verify: measure the fix the way you measured the problem");
-  hint_line(state, LoopStep::Verify);
+  draw_coach(state, LoopStep::Verify);
   const std::vector<std::string> fixes = fixes_through_current(state);
   if (fixes.size() <= fixes_before(state.play, state.view.build.get()).size()) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Commit a fix at the Fix step first.");

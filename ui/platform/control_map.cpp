@@ -45,6 +45,12 @@ void mark_control(const std::string& name) {
                    static_cast<int>(max.y - min.y)};
 }
 
+void mark_control_area(const std::string& name, float x0, float y0, float x1, float y1) {
+  ControlMap& m = map();
+  if (!m.enabled || !ImGui::IsItemVisible()) return;
+  m.frame[name] = {static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0), static_cast<int>(y1 - y0)};
+}
+
 void control_map_end_frame() {
   ControlMap& m = map();
   if (!m.enabled) return;

@@ -21,6 +21,9 @@ void control_map_disable();
 bool control_map_enabled();
 // Names the last ImGui item drawn ("fix.apply", "rail.profile").
 void mark_control(const std::string& name);
+// Names part of the last item: the plotting area of a chart, where a
+// drag's pixels map to times.
+void mark_control_area(const std::string& name, float x0, float y0, float x1, float y1);
 // Writes the file if the map changed since the last write; clears it for the next frame.
 void control_map_end_frame();
 // The controls marked in the last finished frame.

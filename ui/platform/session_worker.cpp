@@ -182,17 +182,18 @@ void SessionWorker::request_replay(const std::vector<GateChoice>& gates, std::ui
   });
 }
 
-void SessionWorker::request_grade(const Answers& answers, std::uint64_t key, const std::string& save_dir) {
+void SessionWorker::request_grade(const Answers& answers, std::uint64_t key, const std::string& save_dir,
+                                  const GradeOptions& options) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (pending_grade_ == key || (view_.grade && view_.grade->answers_key == key)) return;
     pending_grade_ = key;
   }
-  post("grading", [this, answers, key, save_dir] {
+  post("grading", [this, answers, key, save_dir, options] {
     if (!state_->session) return;
     auto data = std::make_shared<GradeData>();
     data->answers_key = key;
-    data->result = grade_answers(*state_->session, answers);
+    data->result = grade_answers(*state_->session, answers, options);
     if (!save_dir.empty()) {
       try {
         data->saved_path = save_attempt(save_dir, answers.scenario, play_result_json(data->result));

@@ -96,7 +96,10 @@ class SessionWorker {
   // folder, saves the attempt there.
   // Enforce's replay of the months after the incident with these gates.
   void request_replay(const std::vector<GateChoice>& gates, std::uint64_t key);
-  void request_grade(const Answers& answers, std::uint64_t key, const std::string& save_dir);
+  // `options` say what is worth computing: the coach's grading of a step
+  // needs no drift, the scorecard's does.
+  void request_grade(const Answers& answers, std::uint64_t key, const std::string& save_dir,
+                     const GradeOptions& options = {});
   // The expert's answers (for demonstrations, screenshots and benchmarks).
   void request_expert(const std::string& scenario_id);
   SessionView view() const;

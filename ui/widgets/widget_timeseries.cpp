@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ui/platform/control_map.h"
 #include "ui/platform/layer_cache.h"
 #include "ui/platform/theme.h"
 
@@ -112,12 +113,15 @@ void draw_timeseries(const char* id, const ChartSpec& spec, const std::vector<Ch
     if (std::abs(mouse.x - px) < 4.0f && mouse.y >= plot_min.y && mouse.y <= plot_max.y) hovered = &e;
   }
 
+  const ImGuiID plot_id = ImGui::GetID("plot");
   ImGui::InvisibleButton("plot", ImVec2(width, spec.height));
+  mark_control_area(std::string("chart.") + id + ".plot", plot_min.x, plot_min.y, plot_max.x, plot_max.y);
   if (ImGui::IsItemActivated()) {
     selection.dragging = true;
+    selection.owner = plot_id;
     selection.drag_from_px = mouse.x;
   }
-  if (selection.dragging) {
+  if (selection.dragging && selection.owner == plot_id) {
     selection.range = drag_to_range(x, selection.drag_from_px, mouse.x, 10.0);
     selection.has_range = true;
     if (!ImGui::IsItemActive()) selection.dragging = false;

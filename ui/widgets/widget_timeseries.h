@@ -32,6 +32,9 @@ struct ChartSpec {
 
 struct ChartSelection {
   bool dragging = false;
+  // The chart the drag started on (its plot's ImGui id): charts that share
+  // a selection show it, but only that chart's time axis reads the drag.
+  unsigned owner = 0;
   float drag_from_px = 0.0f;
   bool has_range = false;
   TimeRange range;

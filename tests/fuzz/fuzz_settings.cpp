@@ -13,7 +13,7 @@ namespace {
 
 bool same(const perfloop::ui::Settings& a, const perfloop::ui::Settings& b) {
   return a.width == b.width && a.height == b.height && a.ui_scale == b.ui_scale &&
-         a.last_scenario == b.last_scenario && a.show_hints == b.show_hints;
+         a.last_scenario == b.last_scenario && a.home_mode == b.home_mode;
 }
 
 }  // namespace

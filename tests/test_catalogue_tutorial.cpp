@@ -171,7 +171,7 @@ TEST_CASE("tutorial-first-page: p99 10 ms -> 52 ms at the deploy, FormatPrice 14
   CHECK(b.symptom.endpoint == kEndpoint);
   CHECK(b.symptom.metric == "p99");
   CHECK(b.symptom.target == 25.0);  // the SLO
-  CHECK(t.build.duration_s <= 900);  // short, so play and the app stay quick
+  CHECK(t.build.duration_s <= 900);  // simulated seconds, not wall clock: a short run keeps the tutorial small
 
   const auto& r = run();
   const auto& base = endpoint(r, "baseline");

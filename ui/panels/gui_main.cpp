@@ -22,10 +22,6 @@
 
 namespace perfloop::ui {
 
-std::string default_save_dir() {
-  const std::string data = default_data_dir();
-  return data.empty() ? "perfloop-attempts" : data + "/attempts";
-}
 
 namespace {
 

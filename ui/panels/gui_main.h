@@ -32,7 +32,4 @@ struct GuiOptions {
 // step or answers file).
 int run_gui(const GuiOptions& options);
 
-// $XDG_DATA_HOME/perfloop/attempts, or ~/.local/share/perfloop/attempts.
-std::string default_save_dir();
-
 }  // namespace perfloop::ui

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "sim/loop/attempt_store.h"
 #include "ui/panels/app.h"
 #include "ui/platform/control_map.h"
 #include "ui/platform/theme.h"

@@ -22,6 +22,7 @@ struct SimulateOptions {
 
 struct BenchOptions {
   std::uint64_t requests = 2'000'000;
+  int quiz_cards = 46;  // quiz cards made, spread over every item (0: none)
   bool json = false;
 };
 
@@ -47,6 +48,18 @@ struct TrackOptions {
   bool json = false;
 };
 
+struct QuizOptions {
+  std::string action;    // next, card, answer, stats
+  std::string card_id;   // card, answer
+  std::string kind;      // next: classify, predict, enforce (empty: any)
+  std::string item;      // next: "kind:family" (empty: the schedule's)
+  std::string answer;    // answer: JSON text or a file holding it
+  std::string rating;    // answer: again, hard, good, easy (empty: the grade's suggestion)
+  std::string data_dir;  // empty: the default data folder
+  std::string at;        // ISO-8601 (empty: now)
+  bool json = false;
+};
+
 int run_simulate(const SimulateOptions& options);
 // Prints the expert's answers (the answers format, always JSON; --json only
 // accepted for symmetry with the other commands).
@@ -61,6 +74,9 @@ int run_bench(const BenchOptions& options);
 // The onboarding track with the learner's progress; 2 when the track or the
 // catalogue cannot be read.
 int run_track(const TrackOptions& options);
+// The self-paced quizzes; 2 for a bad id, answer, item or time, or a data
+// folder it may not write to (the result is printed first).
+int run_quiz(const QuizOptions& options);
 
 // "NAME=VALUE" into `out`; false with `error` set for a malformed one.
 bool parse_param(const std::string& text, ParamValues& out, std::string& error);

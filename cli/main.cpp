@@ -68,13 +68,36 @@ int main(int argc, char** argv) {
   track_cmd->add_option("--data", track.data_dir, "The learner's data folder (default ~/.local/share/perfloop)");
   track_cmd->add_flag("--json", track.json, "Print a JSON array of {id, title, level, minutes, locked, played, best, families}");
 
+  QuizOptions quiz;
+  auto* quiz_cmd = app.add_subcommand("quiz", "Self-paced quiz cards (classify, predict, enforce), scheduled by FSRS");
+  quiz_cmd->require_subcommand(1);
+  auto quiz_common = [&](CLI::App* sub) {
+    sub->add_option("--data", quiz.data_dir, "The learner's data folder (default ~/.local/share/perfloop)");
+    sub->add_option("--at", quiz.at, "The time to act at, ISO-8601 with a zone (default now)");
+    sub->add_flag("--json", quiz.json, "Print one JSON object");
+  };
+  auto* quiz_next = quiz_cmd->add_subcommand("next", "Print the next card the schedule gives");
+  quiz_next->add_option("--kind", quiz.kind, "Only cards of this kind: classify, predict or enforce");
+  quiz_next->add_option("--item", quiz.item, "A card for this item, KIND:FAMILY (e.g. predict:lock-bound)");
+  quiz_common(quiz_next);
+  auto* quiz_card = quiz_cmd->add_subcommand("card", "Print a card again from its id");
+  quiz_card->add_option("id", quiz.card_id, "The card's id")->required();
+  quiz_common(quiz_card);
+  auto* quiz_answer = quiz_cmd->add_subcommand("answer", "Grade an answer to a card and log the review");
+  quiz_answer->add_option("id", quiz.card_id, "The card's id")->required();
+  quiz_answer->add_option("--answer", quiz.answer, "The answer: JSON text, or a file holding it")->required();
+  quiz_answer->add_option("--rating", quiz.rating, "again, hard, good or easy (default: what the score suggests)");
+  quiz_common(quiz_answer);
+  auto* quiz_stats = quiz_cmd->add_subcommand("stats", "Print every item's schedule, retention and what is due");
+  quiz_common(quiz_stats);
+
   perfloop::ui::GuiOptions gui;
   std::string gui_size;
   auto* gui_cmd = app.add_subcommand("gui", "Open the app (Dear ImGui); with --screenshot, write a PNG and exit");
   gui_cmd->add_option("--scenario", gui.scenario, "Scenario id or path to a .lua file (default: the last one played)");
   gui_cmd->add_option("--step", gui.step,
                       "Step to open: observe, profile, classify, predict, fix, verify, enforce, move_on (later steps need --answers),\n"
-                      "or scenarios (the picker), home (the home screen, the default without --scenario), track");
+                      "or scenarios (the picker), home (the home screen, the default without --scenario), track, practise (the quiz)");
   gui_cmd->add_option("--answers", gui.answers,
                       "Answers file replayed up to --step (\"expert\": the expert's answers)");
   gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the panel's data is computed (with --bench-frames: after the measured frames), then exit");
@@ -103,13 +126,15 @@ int main(int argc, char** argv) {
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");
   bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison (at most what one run may simulate)")
       ->check(CLI::Range(1000, 20'000'000));
+  bench_cmd->add_option("--quiz-cards", bench.quiz_cards, "Quiz cards to make and time, spread over every item (0: none)")
+      ->check(CLI::Range(0, 10'000));
   bench_cmd->add_flag("--json", bench.json, "Print one JSON object");
 
   // CLI11 would only say "a subcommand is required"; name the word it did not know.
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
     if (known.empty())
-      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, track, check, list, bench, gui)");
+      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, track, quiz, check, list, bench, gui)");
   }
   try {
     app.parse(argc, argv);
@@ -134,6 +159,10 @@ int main(int argc, char** argv) {
     }
     if (*play_cmd) return run_play(play);
     if (*track_cmd) return run_track(track);
+    if (*quiz_cmd) {
+      quiz.action = *quiz_next ? "next" : *quiz_card ? "card" : *quiz_answer ? "answer" : "stats";
+      return run_quiz(quiz);
+    }
     if (*check) return run_check(check_files);
     if (*list) return run_list(list_json);
   } catch (const std::exception& e) {

@@ -18,6 +18,13 @@
 local fields_per_line = { ["/orders"] = 1.0, ["/dashboard"] = 0.3, ["/products"] = 0.1 }
 
 -- One log line's share of the logger's allocation for an endpoint.
+-- The quarter's deploys, one every deploy_spacing_s from the first: the
+-- timeline and the bottlenecks' onsets read them here, so squeezing the
+-- times (as a quiz card does) keeps them in step.
+local function deploy_at(p, k)
+  return p.first_deploy_at_s + k * p.deploy_spacing_s
+end
+
 local function log_line(p, endpoint, share)
   return cpu { frame = "github.com/sirupsen/logrus.(*Entry).WithFields", ms = 0.05,
                alloc_kb = p.logger_alloc_kb * fields_per_line[endpoint] * share, dist = "lognormal", cv = 0.2 }
@@ -61,6 +68,10 @@ return {
       description = "JavaScript the /dashboard page loads before it paints" },
     dashboard_ttfb_ms = { default = 180, min = 0, max = 10000, unit = "ms",
       description = "Time to first byte of the /dashboard HTML from the CDN" },
+    first_deploy_at_s = { default = 600, min = 0, max = 86400, unit = "s",
+      description = "When the quarter's first deploy ships (month 3)" },
+    deploy_spacing_s = { default = 180, min = 1, max = 86400, unit = "s",
+      description = "Time between the quarter's deploys (six weeks each, compressed)" },
     fix_at_s = { default = 2400, min = 0, max = 86400, unit = "s", description = "When the first chosen fix lands" },
     fix_spacing_s = { default = 400, min = 0, max = 86400, unit = "s",
       description = "Time between fixes chosen together (one week of work each, compressed)" },
@@ -156,22 +167,22 @@ return {
           } },
       },
       timeline = {
-        { at_s = 600, phase = "month_3", kind = "deploy", service = "orders-api",
+        { at_s = deploy_at(p, 0), phase = "month_3", kind = "deploy", service = "orders-api",
           text = "logging: handlers log through log.WithFields(requestFields(r)), 14 fields copied per line",
           set = { logger_alloc_kb = 350 } },
-        { at_s = 780, kind = "deploy", service = "dashboard-web",
+        { at_s = deploy_at(p, 1), kind = "deploy", service = "dashboard-web",
           text = "dashboard: + chart.js with every chart type registered (450 KB -> 800 KB)",
           set = { dashboard_bundle_kb = 800 } },
-        { at_s = 960, phase = "month_6", kind = "deploy", service = "orders-api",
+        { at_s = deploy_at(p, 2), phase = "month_6", kind = "deploy", service = "orders-api",
           text = "/orders: show live stock per line item (stock.Available(item.SKU) inside the item loop)",
           set = { stock_queries = 50 } },
-        { at_s = 1140, kind = "deploy", service = "orders-api",
+        { at_s = deploy_at(p, 3), kind = "deploy", service = "orders-api",
           text = "go.mod: logrus hooks v2: ReportCaller on, full request context map cloned into every entry",
           set = { logger_alloc_kb = 800 } },
-        { at_s = 1320, phase = "month_9", kind = "deploy", service = "dashboard-web",
+        { at_s = deploy_at(p, 4), phase = "month_9", kind = "deploy", service = "dashboard-web",
           text = "dashboard: + moment with all locales, + feature-flag SDK (800 KB -> 1250 KB)",
           set = { dashboard_bundle_kb = 1250 } },
-        { at_s = 1500, phase = "accumulated", kind = "deploy", service = "orders-api",
+        { at_s = deploy_at(p, 5), phase = "accumulated", kind = "deploy", service = "orders-api",
           text = "/orders: + 'you may also like' from recs-service",
           set = { recs_ms = 40 } },
       },
@@ -229,7 +240,7 @@ return {
         { id = "logger-allocations", title = "The logger allocates most of a megabyte per request",
           -- Three slow accumulations: no single fix meets the 500 ms SLO, so each has its own
           -- milestone. The logger's is p99 back under a second; the N+1 then takes it under the SLO.
-          symptom = { endpoint = "/orders", metric = "p99", onset_s = 600, side = "server", target = 1000 },
+          symptom = { endpoint = "/orders", metric = "p99", onset_s = deploy_at(p, 0), side = "server", target = 1000 },
           stream = "alloc", hot_frame = "github.com/sirupsen/logrus.(*Entry).WithFields",
           families = { "allocation-bound" },
           root_cause = "Two logging changes made every log line copy the request's fields and context "
@@ -257,7 +268,7 @@ return {
               .. "showed two innocent-looking logging changes. Fixing the logger returned that CPU to "
               .. "requests; tuning GOGC would only have hidden it until the next field was added." },
         { id = "stock-n-plus-1", title = "One stock query per line item",
-          symptom = { endpoint = "/orders", metric = "p99", onset_s = 960, side = "server" },
+          symptom = { endpoint = "/orders", metric = "p99", onset_s = deploy_at(p, 2), side = "server" },
           stream = "trace", hot_frame = "pgx.(*Conn).Query", hot_span = "stock_lookup",
           families = { "io-n-plus-1" },
           root_cause = "Showing live stock added a stock lookup inside the loop over line items: 50 "
@@ -279,7 +290,7 @@ return {
               .. "bigger database makes each rung a little shorter; batching removes the ladder. "
               .. "Queries per request fell from 53 to 4." },
         { id = "dashboard-bundle", title = "The dashboard page ships 800 KB more JavaScript",
-          symptom = { endpoint = "/dashboard", metric = "lcp", onset_s = 780, side = "client" },
+          symptom = { endpoint = "/dashboard", metric = "lcp", onset_s = deploy_at(p, 1), side = "client" },
           stream = "bundle", hot_frame = "handlers.Dashboard",
           families = { "bundle-bound" },
           root_cause = "A charting library with every chart type, a date library with every locale and a "

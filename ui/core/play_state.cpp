@@ -84,6 +84,7 @@ LoopStep commit_step(PlayState& play, LoopStep step, double seconds) {
       play.profile = ProfileAnswer{};
       play.classify = ClassifyAnswer{};
       play.predict = PredictAnswer{};
+      play.queueing = QueueingInputs{};
       play.fix = FixAnswer{};
       play.verify = VerifyAnswer{};
       play.move_on = MoveOnAnswer{};

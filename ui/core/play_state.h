@@ -14,6 +14,13 @@
 
 namespace perfloop::ui {
 
+// Predict's queueing calculator: the cores and their utilisation, read
+// from the run when the step opens (cores 0: not yet), then the learner's.
+struct QueueingInputs {
+  int cores = 0;
+  double utilisation = 0.0;  // 0..1
+};
+
 struct PlayState {
   Answers answers;             // what has been committed
   std::size_t bottleneck = 0;  // the one being worked on
@@ -29,6 +36,7 @@ struct PlayState {
   VerifyAnswer verify;
   EnforceAnswer enforce;
   MoveOnAnswer move_on;
+  QueueingInputs queueing;
   // Steps whose explanation the coach has shown, by bottleneck: it tells
   // the truth, so an answer to them changed afterwards counts as a worked
   // reveal (kMaxHintsUsed hints).

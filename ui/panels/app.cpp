@@ -127,8 +127,12 @@ void handle_escape(AppState& state, bool typing) {
     if (state.scenario_path.empty()) state.screen = Screen::Home;
     return;
   }
-  if (state.screen == Screen::Track) {
+  if (state.screen == Screen::Track || (state.screen == Screen::Practise && !state.practise.show_stats)) {
     state.screen = Screen::Home;
+    return;
+  }
+  if (state.screen == Screen::Practise) {
+    state.practise.show_stats = false;
     return;
   }
   if (state.screen != Screen::Play) return;
@@ -254,13 +258,17 @@ void start_reading_catalogue(AppState& state, const std::string& dir) {
 }
 
 bool background_idle(const AppState& state) {
-  return state.session.idle() && !state.catalogue_task.busy() && !state.progress.task.busy();
+  return state.session.idle() && !state.catalogue_task.busy() && !state.progress.task.busy() &&
+         !state.practise.source_task.busy() && !state.practise.prepare_task.busy() && !state.practise.grade_task.busy();
 }
 
 void wait_for_background(AppState& state) {
   state.session.wait_idle();
   state.catalogue_task.wait();
   state.progress.task.wait();
+  state.practise.source_task.wait();
+  state.practise.prepare_task.wait();
+  state.practise.grade_task.wait();
 }
 
 void refresh_progress(AppState& state) { state.progress.loaded = false; }
@@ -415,6 +423,7 @@ void draw_frame(AppState& state) {
     draw_error_panel(state);
     if (state.picking) draw_scenario_picker(state);
     else if (state.screen == Screen::Track) draw_track_screen(state);
+    else if (state.screen == Screen::Practise) draw_practise_screen(state);
     else draw_home_screen(state);
     ImGui::End();
     if (state.learn.glossary_open) draw_glossary(state);

@@ -15,6 +15,7 @@
 #include "ui/core/background_task.h"
 #include "ui/core/flame_layout.h"
 #include "ui/core/play_state.h"
+#include "ui/core/practise_state.h"
 #include "ui/platform/session_worker.h"
 #include "ui/core/settings.h"
 #include "ui/platform/sim_worker.h"
@@ -65,7 +66,7 @@ struct ProgressState {
 };
 
 // Which screen fills the window.
-enum class Screen { Home, Track, Play };
+enum class Screen { Home, Track, Play, Practise };
 
 // The guided track and the coach: their texts, read once at start.
 struct LearnState {
@@ -104,6 +105,7 @@ struct AppState {
   PickerState picker;
   ProgressState progress;
   LearnState learn;
+  PractiseState practise;      // the self-paced quiz
   DataFolder data;             // the learner's data folder (attempts, progress)
   // False while the data folder's marker is still to be written (before its
   // first attempt); a plain --save folder, or none, has nothing to prepare.
@@ -166,6 +168,10 @@ void play_scenario(AppState& state, const std::string& id, bool from_track);
 
 void draw_home_screen(AppState& state);
 void draw_track_screen(AppState& state);
+// Practise: the quiz session, a card at a time, and the schedule's stats.
+void open_practise_screen(AppState& state);
+void draw_practise_screen(AppState& state);
+void draw_practise_stats(AppState& state);
 void draw_scenario_picker(AppState& state);
 // The coach above a step's panel: the tutorial's guide, the hints at a cost,
 // and the explanation of the step answered last.
@@ -193,6 +199,9 @@ void section_title(const char* text);
 void hint_line(AppState& state, LoopStep step);
 // The bottleneck being worked on (null until the session has built the scenario).
 const BottleneckSpec* current_bottleneck(const AppState& state);
+
+// What a family looks like in the signals, one line (Classify, Practise).
+const char* family_line(const std::string& family);
 
 // What a flame graph of a Profile stream ("cpu", "alloc", "offcpu", "mutex") counts.
 const char* flame_unit(const std::string& stream);

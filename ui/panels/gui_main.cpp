@@ -266,6 +266,7 @@ int run_gui(const GuiOptions& options) {
   // step or answers open a play (a demonstration, a screenshot, a benchmark).
   const bool home = options.step == "home" || (options.scenario.empty() && options.step.empty() && options.answers.empty());
   const bool track = options.step == "track";
+  const bool practise = options.step == "practise";
   std::string scenario = options.scenario;
   if (scenario.empty() && !state.settings.last_scenario.empty() && !find_scenario(state.settings.last_scenario).empty())
     scenario = state.settings.last_scenario;
@@ -273,7 +274,7 @@ int run_gui(const GuiOptions& options) {
   if (find_scenario(scenario).empty()) return fail("scenario '" + scenario + "' not found");
   LoopStep step = LoopStep::Observe;
   const bool picker = options.step == "scenarios";  // the scenario picker
-  bool known = picker || home || track || options.step.empty();
+  bool known = picker || home || track || practise || options.step.empty();
   for (LoopStep s : kLoopSteps)
     if (step_name(s) == options.step) {
       known = true;
@@ -282,7 +283,7 @@ int run_gui(const GuiOptions& options) {
   if (!known)
     return fail("unknown step '" + options.step +
                 "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on; or scenarios, the picker; "
-                "home; track)");
+                "home; track; practise)");
   if (step != LoopStep::Observe && options.answers.empty())
     return fail("--step " + options.step + " is locked until the earlier steps are answered: add --answers FILE (or --answers expert)");
 
@@ -300,6 +301,8 @@ int run_gui(const GuiOptions& options) {
 
   if (home || track) {
     state.screen = track ? Screen::Track : Screen::Home;
+  } else if (practise) {
+    open_practise_screen(state);
   } else if (picker && options.scenario.empty()) {
     state.picking = true;  // free play from the home screen: no attempt behind it
   } else {
@@ -330,8 +333,13 @@ int run_gui(const GuiOptions& options) {
     // With a benchmark, the screenshot is of the frame after the measured ones.
     const bool shoot = !options.screenshot.empty() && ready && (!bench || measured > options.bench_frames);
     std::string shot = shoot ? options.screenshot : std::string();
-    if (shot.empty() && window.screenshot_key())
-      shot = options.shot_dir + "/perfloop-" + std::string(step_name(state.step)) + "-" + std::to_string(++shots) + ".png";
+    if (shot.empty() && window.screenshot_key()) {
+      const std::string screen = state.screen == Screen::Practise ? (state.practise.show_stats ? "practise-stats" : "practise")
+                                 : state.screen == Screen::Home   ? "home"
+                                 : state.screen == Screen::Track  ? "track"
+                                                                  : std::string(step_name(state.step));
+      shot = options.shot_dir + "/perfloop-" + screen + "-" + std::to_string(++shots) + ".png";
+    }
     if (!window.end_frame(shot, error)) {
       if (shoot) return fail(error);
       report_error(state, error);  // an F12 that could not write: say so, keep running

@@ -24,8 +24,10 @@ constexpr Mode kModes[] = {
      "The track: a short tutorial first, then incidents from junior to senior, each opening when the one before "
      "scores 75. A coach explains every answer.",
      true},
-    {"practise", "Practise", "Short cards on classify, predict and enforce with fresh numbers, spaced so they stick.",
-     false},
+    {"practise", "Practise",
+     "Ten-minute sessions of cards on classify, predict and enforce, each a fresh case from the engine, spaced so "
+     "they stick.",
+     true},
     {"gameday", "Game day", "A live incident on the clock for teams, with a facilitator, a scoreboard and a debrief.",
      false},
     {"free", "Free play", "Pick any scenario and change its parameters. Titles stay hidden until you have played one.",
@@ -37,6 +39,8 @@ void open_mode(AppState& state, const Mode& mode) {
   if (std::string(mode.id) == "learn") {
     state.screen = Screen::Track;
     refresh_progress(state);
+  } else if (std::string(mode.id) == "practise") {
+    open_practise_screen(state);
   } else {
     state.screen = Screen::Play;
     state.picking = true;

@@ -12,8 +12,6 @@
 
 namespace perfloop::ui {
 
-namespace {
-
 // What each family looks like in the signals, in the product's own words.
 const char* family_line(const std::string& family) {
   if (family == "cpu-algorithmic") return "CPU-bound: one function's self time grows with the input (a loop inside a loop, a bad data structure).";
@@ -26,8 +24,6 @@ const char* family_line(const std::string& family) {
   if (family == "bundle-bound") return "Bundle-bound: the browser downloads, parses and runs too much JavaScript before the page paints.";
   return "";
 }
-
-}  // namespace
 
 void draw_classify_step(AppState& state) {
   ClassifyAnswer& answer = state.play.classify;

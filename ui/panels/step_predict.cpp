@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "sim/loop/loop_session.h"
+#include "sim/loop/queueing_estimate.h"
 #include "sim/loop/scoring.h"
 #include "ui/panels/app.h"
 #include "ui/platform/control_map.h"
@@ -36,6 +37,27 @@ double window_headline(const AppState& state, const std::string& metric) {
     ++n;
   }
   return n ? sum / n : 0.0;
+}
+
+// The cores and their mean utilisation over the learner's window, for the queueing estimate.
+QueueingInputs cores_in_window(const AppState& state) {
+  QueueingInputs out;
+  const int e = state.run.endpoint_index(state.play.observe.endpoint);
+  if (e < 0) return out;
+  const auto& b = state.play.answers.bottlenecks;
+  const ProfileAnswer& window = state.play.bottleneck < b.size() && b[state.play.bottleneck].profile
+                                    ? *b[state.play.bottleneck].profile
+                                    : state.play.profile;
+  double sum = 0.0;
+  int n = 0;
+  for (const SeriesPoint& p : state.run.series[static_cast<std::size_t>(e)]) {
+    if (p.t_s <= window.from_s || p.t_s > window.to_s) continue;
+    sum += p.cpu_utilisation;
+    out.cores = p.cores;
+    ++n;
+  }
+  out.utilisation = n ? sum / n : 0.0;
+  return out;
 }
 
 // The picked frame's share of the capture, to start the calculator from.
@@ -97,6 +119,40 @@ void draw_predict_step(AppState& state) {
   const double target = b ? b->symptom.target : 0.0;
   if (target > 0) ImGui::Text("target               %.1f %s", target, unit);
   ImGui::PopFont();
+
+  // Amdahl counts the work removed; when the cores are busy, requests also
+  // queue for them, and removing work shortens the queue too.
+  section_title("Queueing (M/M/c)");
+  QueueingInputs& q = state.play.queueing;
+  if (q.cores <= 0) {
+    q = cores_in_window(state);
+  }
+  int cores = std::max(1, q.cores);
+  ImGui::SetNextItemWidth(160);
+  if (ImGui::InputInt("cores", &cores)) q.cores = std::clamp(cores, 1, 1024);
+  mark_control("predict.cores");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The service's cores, from the run; change it to ask what more would do. For a lock, "
+                      "1 server: set 1 and the lock's busy share");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(200);
+  float busy = static_cast<float>(100.0 * q.utilisation);
+  if (ImGui::SliderFloat("busy (% of the cores)", &busy, 0.0f, 100.0f, "%.0f %%")) q.utilisation = busy / 100.0;
+  mark_control("predict.utilisation");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Mean CPU utilisation over your window; the fix takes p of it away at s times");
+  if (metric != "rps") {
+    const QueueingEstimate est = queueing_estimate(current, std::max(1, q.cores), q.utilisation, a.share_pct / 100.0,
+                                                   a.speedup, a.share_pct / 100.0);
+    ImGui::PushFont(mono_font());
+    ImGui::Text("cores busy  %.0f %% -> %.0f %%   wait relief %.2fx", 100 * est.utilisation_before, 100 * est.utilisation_after,
+                est.queue_relief > 0 ? 1.0 / est.queue_relief : 1.0);
+    ImGui::Text("%s queueing estimate  %.1f %s", metric.c_str(), est.headline, unit);
+    ImGui::PopFont();
+    ImGui::TextDisabled(est.utilisation_before < 0.6 ? "Cores mostly idle: the queue adds little, Amdahl's figure stands."
+                                                      : "Cores busy: removing work also shortens the queue for them.");
+    if (ImGui::Button("Use the queueing figure")) a.headline = std::round(est.headline * 10.0) / 10.0;
+    mark_control("predict.use_queueing");
+  }
 
   section_title("Your prediction");
   ImGui::SetNextItemWidth(160);

@@ -22,7 +22,7 @@ namespace {
 class Collector : public WindowListener {
  public:
   Collector(std::size_t endpoints) : series(endpoints) {}
-  void on_window(const Simulation&, const WindowStats& w) override {
+  void on_window(const Simulation& sim, const WindowStats& w) override {
     const double seconds = ns_to_s(static_cast<double>(w.end - w.start));
     for (std::size_t i = 0; i < series.size() && i < w.endpoints.size(); ++i) {
       const EndpointWindow& e = w.endpoints[i];
@@ -34,6 +34,8 @@ class Collector : public WindowListener {
       p.error_pct = e.completed ? 100.0 * static_cast<double>(e.errors) / static_cast<double>(e.completed) : 0.0;
       p.lcp_p75_ms = e.lcp_ns.quantile(0.75) / 1e6;
       p.inp_p75_ms = e.inp_ns.quantile(0.75) / 1e6;
+      p.cpu_utilisation = w.cpu_utilisation;
+      p.cores = sim.model_at(w.start).service.cores;
       series[i].push_back(p);
     }
     burn.push_back(w.burn_rate_short);

@@ -21,6 +21,9 @@ namespace perfloop::ui {
 struct SeriesPoint {
   double t_s = 0.0;  // window end
   double p50_ms = 0.0, p99_ms = 0.0, rps = 0.0, error_pct = 0.0, lcp_p75_ms = 0.0, inp_p75_ms = 0.0;
+  // The whole service's, the same on every endpoint: what Predict's queueing estimate starts from.
+  double cpu_utilisation = 0.0;  // busy share of the cores, 0..1
+  int cores = 0;
 };
 
 struct RunSnapshot {

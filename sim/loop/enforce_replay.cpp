@@ -102,6 +102,28 @@ bool gate_trips(const GateSpec& gate, double threshold, const GateReading& r) {
   return r.after / r.before > threshold;  // ratio
 }
 
+std::string replay_verdicts_text(const EnforceReport& report) {
+  int caught = 0, paged = 0, missed = 0, blocked = 0, false_pages = 0;
+  for (const auto& c : report.changes) {
+    caught += c.verdict == ChangeVerdict::Caught;
+    paged += c.verdict == ChangeVerdict::Paged;
+    missed += c.verdict == ChangeVerdict::Missed;
+    blocked += c.verdict == ChangeVerdict::Blocked;
+    false_pages += c.verdict == ChangeVerdict::FalsePage;
+  }
+  std::string text = std::to_string(caught) + " of " + std::to_string(report.harmful) + " regressions stopped before merge, " +
+                     std::to_string(paged) + " paged after shipping, " + std::to_string(missed) + " slipped through; " +
+                     std::to_string(blocked) + " of " + std::to_string(report.harmless) + " harmless changes blocked, " +
+                     std::to_string(false_pages) + " paged for nothing.";
+  if (!report.idle.empty()) {
+    text += " Never tripped:";
+    for (std::size_t i = 0; i < report.idle.size(); ++i) text += (i ? ", " : " ") + report.idle[i];
+    text += ".";
+  }
+  if (!report.has_runbook) text += " No runbook entry: the next on-call starts from nothing.";
+  return text;
+}
+
 const char* verdict_name(ChangeVerdict v) {
   switch (v) {
     case ChangeVerdict::Caught: return "caught";

@@ -58,6 +58,11 @@ struct EnforceReport {
   std::vector<DriftPoint> drift;
 };
 
+// What a replay did, in a few sentences: regressions stopped, paged and
+// missed, harmless changes blocked or paged for, checks that never tripped,
+// a missing runbook. Enforce's feedback and a quiz's both start with it.
+std::string replay_verdicts_text(const EnforceReport& report);
+
 class EnforceReplay {
  public:
   // `fixed` are the parameter values of the service after the incident is

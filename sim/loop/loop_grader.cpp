@@ -317,25 +317,7 @@ class Grader {
 
   void enforce(std::size_t k, const EnforceAnswer& a) {
     EnforceReport report = session_.replay().evaluate(a.gates, options_.drift);
-    int caught = 0, paged = 0, missed = 0, blocked = 0, false_pages = 0;
-    for (const auto& c : report.changes) {
-      caught += c.verdict == ChangeVerdict::Caught;
-      paged += c.verdict == ChangeVerdict::Paged;
-      missed += c.verdict == ChangeVerdict::Missed;
-      blocked += c.verdict == ChangeVerdict::Blocked;
-      false_pages += c.verdict == ChangeVerdict::FalsePage;
-    }
-    std::string fb = "Over the next months: " + std::to_string(caught) + " of " + std::to_string(report.harmful) +
-                     " regressions stopped before merge, " + std::to_string(paged) + " paged after shipping, " +
-                     std::to_string(missed) + " slipped through; " + std::to_string(blocked) + " of " +
-                     std::to_string(report.harmless) + " harmless changes blocked, " + std::to_string(false_pages) +
-                     " paged for nothing.";
-    if (!report.idle.empty()) {
-      fb += " Never tripped:";
-      for (std::size_t i = 0; i < report.idle.size(); ++i) fb += (i ? ", " : " ") + report.idle[i];
-      fb += ".";
-    }
-    if (!report.has_runbook) fb += " No runbook entry: the next on-call starts from nothing.";
+    std::string fb = "Over the next months: " + replay_verdicts_text(report);
     if (!report.drift.empty()) {
       const std::string& metric = build_.bottlenecks.front().symptom.metric;
       const bool higher_is_better = metric == "rps";

@@ -246,24 +246,7 @@ QuizResult grade_quiz(QuizCard& card, const QuizAnswer& a) {
       // perfect set: a regression no gate sees), so the expert's scores 100.
       const double best = c.session().replay().evaluate(r.truth.gates, false).score;
       fraction = best > 0 ? report.score / best : report.score;
-      int caught = 0, paged = 0, missed = 0, blocked = 0, false_pages = 0;
-      for (const auto& ch : report.changes) {
-        caught += ch.verdict == ChangeVerdict::Caught;
-        paged += ch.verdict == ChangeVerdict::Paged;
-        missed += ch.verdict == ChangeVerdict::Missed;
-        blocked += ch.verdict == ChangeVerdict::Blocked;
-        false_pages += ch.verdict == ChangeVerdict::FalsePage;
-      }
-      fb = "Replayed: " + std::to_string(caught) + " of " + std::to_string(report.harmful) + " regressions stopped before merge, " +
-           std::to_string(paged) + " paged after shipping, " + std::to_string(missed) + " slipped through; " +
-           std::to_string(blocked) + " of " + std::to_string(report.harmless) + " harmless changes blocked, " +
-           std::to_string(false_pages) + " paged for nothing.";
-      if (!report.idle.empty()) {
-        fb += " Never tripped:";
-        for (std::size_t i = 0; i < report.idle.size(); ++i) fb += (i ? ", " : " ") + report.idle[i];
-        fb += ".";
-      }
-      if (!report.has_runbook) fb += " No runbook entry: the next on-call starts from nothing.";
+      fb = "Replayed: " + replay_verdicts_text(report);
       r.enforce = std::move(report);
       break;
     }

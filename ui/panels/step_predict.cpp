@@ -19,19 +19,22 @@ namespace perfloop::ui {
 
 namespace {
 
+// The learner's Profile window: the committed one, else the draft's.
+const ProfileAnswer& learner_window(const AppState& state) {
+  const auto& b = state.play.answers.bottlenecks;
+  return state.play.bottleneck < b.size() && b[state.play.bottleneck].profile ? *b[state.play.bottleneck].profile
+                                                                               : state.play.profile;
+}
+
 // The headline as the dashboards showed it over the learner's window: the
 // mean of its 10 s windows there.
 double window_headline(const AppState& state, const std::string& metric) {
   const int e = state.run.endpoint_index(state.play.observe.endpoint);
   if (e < 0) return 0.0;
-  const auto& series = state.run.series[static_cast<std::size_t>(e)];
-  const auto& b = state.play.answers.bottlenecks;
-  const ProfileAnswer& window = state.play.bottleneck < b.size() && b[state.play.bottleneck].profile
-                                    ? *b[state.play.bottleneck].profile
-                                    : state.play.profile;
+  const ProfileAnswer& window = learner_window(state);
   double sum = 0.0;
   int n = 0;
-  for (const SeriesPoint& p : series) {
+  for (const SeriesPoint& p : state.run.series[static_cast<std::size_t>(e)]) {
     if (p.t_s <= window.from_s || p.t_s > window.to_s) continue;
     sum += metric_value(p, metric);
     ++n;
@@ -44,10 +47,7 @@ QueueingInputs cores_in_window(const AppState& state) {
   QueueingInputs out;
   const int e = state.run.endpoint_index(state.play.observe.endpoint);
   if (e < 0) return out;
-  const auto& b = state.play.answers.bottlenecks;
-  const ProfileAnswer& window = state.play.bottleneck < b.size() && b[state.play.bottleneck].profile
-                                    ? *b[state.play.bottleneck].profile
-                                    : state.play.profile;
+  const ProfileAnswer& window = learner_window(state);
   double sum = 0.0;
   int n = 0;
   for (const SeriesPoint& p : state.run.series[static_cast<std::size_t>(e)]) {

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "sim/engine/run_budget.h"
 #include "sim/io/bounded_file.h"
 #include "sim/io/json_text.h"
 #include "sim/io/safe_text.h"
@@ -36,8 +37,11 @@ void print_card(const QuizCard& card) {
   }
   switch (card.kind()) {
     case QuizKind::Classify:
-      std::printf("Widest frames (%s, %s):\n", card.classify.flame_stream.c_str(), card.classify.flame_unit.c_str());
-      for (const auto& [frame, v] : card.classify.widest) std::printf("  %8.2f  %s\n", v, terminal_line(frame, 120).c_str());
+      for (const StreamView& s : card.classify.streams) {
+        std::printf("Widest frames, %s (%s):\n", s.stream.c_str(), s.unit.c_str());
+        for (std::size_t i = 0; i < s.widest.size() && i < 3; ++i)
+          std::printf("  %8.2f  %s\n", s.widest[i].second, terminal_line(s.widest[i].first, 120).c_str());
+      }
       break;
     case QuizKind::Predict: {
       const PredictEvidence& p = card.predict;
@@ -187,6 +191,10 @@ int run_quiz(const QuizOptions& o) {
     }
     return status;
   } catch (const QuizError& e) {
+    return fail(e.what());
+  } catch (const ScenarioError& e) {  // a scenario changed under its card, or a user's that breaks
+    return fail(e.what());
+  } catch (const RunBudgetError& e) {  // a user's scenario too big for a card
     return fail(e.what());
   }
 }

@@ -39,15 +39,16 @@ double wait_in_service_times(int servers, double rho) {
 }  // namespace
 
 QueueingEstimate queueing_estimate(double headline, int servers, double utilisation, double share, double speedup,
-                                   double resource_share) {
+                                   double resource_share, int servers_after) {
   QueueingEstimate q;
   servers = std::max(1, servers);
+  servers_after = servers_after > 0 ? servers_after : servers;
   const double left = speedup > 0.0 ? 1.0 / amdahl_speedup(share, speedup) : 1.0;
   const double resource_left = speedup > 0.0 ? 1.0 / amdahl_speedup(resource_share, speedup) : 1.0;
   q.utilisation_before = std::max(0.0, utilisation);
-  q.utilisation_after = q.utilisation_before * resource_left;
+  q.utilisation_after = q.utilisation_before * resource_left * servers / servers_after;
   q.saturated = q.utilisation_before >= 1.0;
-  q.queue_relief = (1.0 + wait_in_service_times(servers, q.utilisation_after)) /
+  q.queue_relief = (1.0 + wait_in_service_times(servers_after, q.utilisation_after)) /
                    (1.0 + wait_in_service_times(servers, q.utilisation_before));
   q.factor = left * q.queue_relief;
   q.headline = headline * q.factor;

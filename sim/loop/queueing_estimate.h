@@ -2,7 +2,8 @@
 // resource a hot spot uses is busy, cutting its work also cuts the time
 // requests wait for it, so the headline falls by more than the share alone
 // says. Modelled as M/M/c: Poisson arrivals, exponential service, c servers
-// (the cores, or 1 for a lock).
+// (the cores; the engine does not measure a lock's own busy share, so a
+// lock is the learner's to model, as one server).
 #pragma once
 
 namespace perfloop {
@@ -30,9 +31,10 @@ struct QueueingEstimate {
 // rho falls and with it the M/M/c wait, in units of service time
 // C(c, c rho) / (c (1 - rho)). At low utilisation the relief is ~1 and the
 // estimate is Amdahl's; near saturation the wait dominates and the headline
-// falls by far more. Latency percentiles are scaled by the mean's ratio
-// (exact for M/M/1, whose response time is exponential).
+// falls by far more. A fix that changes the cores (`servers_after`, 0: the
+// same) spreads the same work over them. Latency percentiles are scaled by
+// the mean's ratio (exact for M/M/1, whose response time is exponential).
 QueueingEstimate queueing_estimate(double headline, int servers, double utilisation, double share, double speedup,
-                                   double resource_share);
+                                   double resource_share, int servers_after = 0);
 
 }  // namespace perfloop

@@ -63,9 +63,7 @@ bool worse(const std::string& metric, double now, double before) {
   return metric == "rps" ? now <= 0.9 * before : now >= 1.1 * before;
 }
 
-std::string flame_stream_for(const BottleneckSpec& b) {
-  return b.stream == "alloc" || b.stream == "offcpu" ? b.stream : "cpu";
-}
+constexpr const char* kFlameStreams[] = {"cpu", "alloc", "offcpu"};
 
 // How many times faster the fix makes the hot spot alone, as a benchmark of
 // that code would say; 1000 stands for "gone".
@@ -85,6 +83,12 @@ struct Built {
 };
 
 }  // namespace
+
+const StreamView* ClassifyEvidence::stream(const std::string& name) const {
+  for (const auto& s : streams)
+    if (s.stream == name) return &s;
+  return nullptr;
+}
 
 QuizCase::QuizCase(std::unique_ptr<ScenarioScript> script, std::unique_ptr<LoopSession> session, int bottleneck)
     : script_(std::move(script)), session_(std::move(session)), k_(bottleneck) {}
@@ -138,6 +142,10 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
           !worse(b.symptom.metric, headline_value(live.summary, b.symptom.metric),
                  headline_value(live.baseline_summary, b.symptom.metric)))
         throw QuizError("the headline did not move in this variant");
+      // A prediction asks whether a fix brings the headline back: it must be off target first.
+      if (id.kind == QuizKind::Predict &&
+          headline_meets(b.symptom.metric, headline_value(live.summary, b.symptom.metric), b.symptom.target))
+        throw QuizError("the headline is within its target in this variant");
       built.session = std::move(session);
       built.live = std::move(live);
       built.attempt = attempt;
@@ -172,11 +180,12 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
   switch (id.kind) {
     case QuizKind::Classify: {
       ClassifyEvidence& c = card.classify;
-      c.flame_stream = flame_stream_for(b);
+      c.case_stream = b.stream == "alloc" || b.stream == "offcpu" ? b.stream : "cpu";
       c.capture = std::move(built.live);
-      const StreamReading reading = read_stream(c.capture, c.flame_stream, "");
-      c.widest = reading.top;
-      c.flame_unit = reading.unit;
+      for (const char* stream : kFlameStreams) {
+        const StreamReading reading = read_stream(c.capture, stream, "");
+        c.streams.push_back({stream, reading.unit, reading.top});
+      }
       c.trace = c.capture.slow_traces.empty() ? -1 : 0;
       for (const char* f : kFamilies) card.choices.push_back({f, family_label(f), ""});
       card.prompt = "Which bottleneck family is this? Pick one, or two if two are at work.";
@@ -189,23 +198,24 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
       p.target = b.symptom.target;
       const StreamReading share = read_stream(built.live, p.stream, p.hot_spot);
       p.share_pct = std::isnan(share.share_pct) ? 0.0 : round_to_tenth(share.share_pct);
-      // A fix drawn from the playbook, right or plausible-but-wrong; one that
-      // does not touch the hot spot at all makes no prediction, so the right one stands in.
-      std::vector<std::string> candidates = b.right_fixes;
-      candidates.insert(candidates.end(), b.wrong_fixes.begin(), b.wrong_fixes.end());
-      std::string fix = candidates[mix64(std::uint64_t{id.seed} ^ 0xf1c5u) % candidates.size()];
+      // A fix drawn from the playbook, half the time a right one and half a
+      // plausible wrong one. A wrong fix may leave the hot spot as it was
+      // (its benchmark says 1x: more cores, a cache elsewhere) and still
+      // move the headline through the queue: that is the lesson, not noise.
+      const std::uint64_t pick = mix64(std::uint64_t{id.seed} ^ 0xf1c5u);
+      const bool right = b.wrong_fixes.empty() || (pick & 1) == 0;
+      const std::vector<std::string>& list = right ? b.right_fixes : b.wrong_fixes;
+      const std::string fix = list[(pick >> 1) % list.size()];
       std::vector<std::string> with = before;
       with.push_back(fix);
-      if (local_speedup(session.outcome(with)) < 1.1) {
-        fix = b.right_fixes.front();
-        with.back() = fix;
-      }
       const FixOutcome& out = session.outcome(with);
       p.fix_id = fix;
       for (const auto& f : build.fixes)
         if (f.id == fix) p.fix_title = f.title;
       p.local_speedup = round_to_tenth(local_speedup(out));
       p.current = round_to_tenth(out.headline_before);
+      // Each runs() reference holds until the next call: the fixed run's cores first.
+      p.cores_after = session.runs().run(with).model_at(s_to_ns(fix_s)).service.cores;
       const Simulation& run = session.runs().run(before);
       p.cores = run.model_at(s_to_ns(fix_s) - 1).service.cores;
       const PhaseSummary range = summarise_range(run, session.slo(), s_to_ns(b.symptom.onset_s), s_to_ns(fix_s));
@@ -235,7 +245,8 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
       for (const auto& g : build.enforce.gates) {
         char threshold[64];
         std::snprintf(threshold, sizeof threshold, "%g %s", g.threshold, g.unit.c_str());
-        card.choices.push_back({g.id, g.title, g.kind == "runbook" ? g.description : g.description + " Suggested: " + threshold + "."});
+        card.choices.push_back({g.id, g.title, g.kind == "runbook" ? g.description : g.description + " Suggested: " + threshold + ".",
+                                g.kind, g.unit, g.threshold});
       }
       card.prompt = "Which gates, alerts and runbook entries would you put in place, and at what thresholds?";
       break;

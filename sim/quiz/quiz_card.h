@@ -19,6 +19,10 @@ namespace perfloop {
 // A choice on the card: a family (classify) or a gate (enforce).
 struct QuizChoice {
   std::string id, label, detail;
+  // Gates: their kind, suggested threshold and its unit, copied so a panel
+  // never reads the case while it is being graded on another thread.
+  std::string kind, unit;
+  double threshold = 0.0;
 };
 
 // The symptom's headline per 10 s window, from the start of the run to the
@@ -31,12 +35,21 @@ struct HeadlineSeries {
   std::vector<double> changes_s;     // deploys and config changes, without their text
 };
 
+// One profile stream of the capture, as the Profile step reads it.
+struct StreamView {
+  std::string stream;  // cpu, alloc, offcpu
+  std::string unit;    // of `widest`: "% of CPU samples (self)", "KB per request", "ms per request"
+  std::vector<std::pair<std::string, double>> widest;  // the widest leaf frames
+};
+
 struct ClassifyEvidence {
-  Capture capture;           // the live stretch, with the baseline before the onset
-  std::string flame_stream;  // cpu, alloc or offcpu: what the case calls for
-  std::string flame_unit;    // "% of CPU samples (self)", "KB per request", "ms per request"
-  std::vector<std::pair<std::string, double>> widest;  // the flame's widest leaf frames, as the Profile step reads them
-  int trace = -1;            // the slowest kept trace in capture.slow_traces; -1: none
+  Capture capture;                 // the live stretch, with the baseline before the onset
+  // CPU, allocation and off-CPU, all three and CPU first, as the Profile
+  // step offers them: which one the case shows in would name its family.
+  std::vector<StreamView> streams;
+  std::string case_stream;         // the one the case calls for: the feedback's, never shown before
+  int trace = -1;                  // the slowest kept trace in capture.slow_traces; -1: none
+  const StreamView* stream(const std::string& name) const;
 };
 
 struct PredictEvidence {
@@ -46,6 +59,7 @@ struct PredictEvidence {
   std::string fix_id, fix_title;
   double local_speedup = 1.0;          // how much faster the fix makes the hot spot alone
   int cores = 1;
+  int cores_after = 1;                 // once the fix lands (its title says when it changes them)
   double rps = 0.0;                    // arrivals at the whole service
   double cpu_utilisation = 0.0;        // busy share of the cores, 0..1
   double service_cpu_share_pct = 0.0;  // the hot spot's part of all the service's CPU

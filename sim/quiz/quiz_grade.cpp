@@ -155,8 +155,11 @@ PredictOutcome predict_outcome(QuizCard& card) {
   o.target_met = out.target_met;
   o.amdahl = p.current / amdahl_speedup(p.share_pct / 100.0, p.local_speedup);
   o.queueing = queueing_estimate(p.current, p.cores, p.cpu_utilisation, p.share_pct / 100.0, p.local_speedup,
-                                 p.service_cpu_share_pct / 100.0);
-  o.followed = std::fabs(o.queueing.headline - o.actual) < std::fabs(o.amdahl - o.actual) ? "queueing" : "amdahl";
+                                 p.service_cpu_share_pct / 100.0, p.cores_after);
+  const bool agree = relative_error_pct(o.queueing.headline, o.amdahl) < 5.0;
+  o.followed = agree ? "both"
+               : std::fabs(o.queueing.headline - o.actual) < std::fabs(o.amdahl - o.actual) ? "queueing"
+                                                                                            : "amdahl";
   return o;
 }
 
@@ -169,8 +172,10 @@ QuizAnswer quiz_truth(QuizCard& card) {
     case QuizKind::Classify: t.families = card.quiz_case->bottleneck().families; break;
     case QuizKind::Predict: {
       const PredictOutcome o = predict_outcome(card);
-      t.headline = std::round(o.actual * 10.0) / 10.0;
       t.go = o.target_met;
+      // Rounded for people, unless rounding would carry it across the target.
+      t.headline = std::round(o.actual * 10.0) / 10.0;
+      if (headline_meets(card.headline.metric, t.headline, card.predict.target) != t.go) t.headline = o.actual;
       break;
     }
     case QuizKind::Enforce: t.gates = best_gate_set(card.quiz_case->session()); break;
@@ -196,7 +201,9 @@ QuizResult grade_quiz(QuizCard& card, const QuizAnswer& a) {
       fb = fraction >= 1.0 ? "Right: " + truth_families + ". " : "It was " + truth_families + ". ";
       for (const auto& f : a.families)
         if (std::find(b.families.begin(), b.families.end(), f) == b.families.end()) fb += f + " does not apply here. ";
-      const auto& widest = card.classify.widest;
+      static const std::vector<std::pair<std::string, double>> kNone;
+      const StreamView* shown = card.classify.stream(card.classify.case_stream);
+      const auto& widest = shown ? shown->widest : kNone;
       if (!widest.empty() && widest.front().first != b.hot_frame &&
           (b.hot_span.empty() || widest.front().first != b.hot_span))
         fb += "The widest frame, " + widest.front().first + ", shows where the time went, not why: it is an effect. ";
@@ -225,18 +232,33 @@ QuizResult grade_quiz(QuizCard& card, const QuizAnswer& a) {
             fmt("%.0f%%", 100.0 * o.queueing.utilisation_before) + " busy, " + fmt("%.0f%%", 100.0 * o.queueing.utilisation_after) +
             " after) gives " + with_unit(o.queueing.headline, unit) + ". ";
       const double off_amdahl = relative_error_pct(o.amdahl, o.actual), off_queue = relative_error_pct(o.queueing.headline, o.actual);
-      if (off_amdahl > 30.0 && off_queue > 30.0)
+      if (p.cores_after != p.cores)
+        fb += "The fix moved the service from " + std::to_string(p.cores) + " to " + std::to_string(p.cores_after) +
+              " cores: the same work over " + (p.cores_after > p.cores ? "more" : "fewer") +
+              " cores changes only the queue for them, which Amdahl's law cannot see. ";
+      if (off_amdahl > 30.0 && off_queue > 30.0 && p.stream != "cpu")
         fb += "The outcome followed neither: p was a share of the " + p.stream + " profile" +
-              (p.stream == "cpu" ? "" : std::string(p.stream == "alloc" ? " (bytes allocated)" : " (time waited)")) +
-              ", not of the request's time, so the speed-up of that part moved the headline " +
+              (p.stream == "alloc" ? " (bytes allocated)" : p.stream == "offcpu" ? " (time waited)" : " (span time)") +
+              ", not of the request's time on the cores, so the speed-up of that part moved the headline " +
               (o.actual > o.amdahl ? "less" : "more") + " than Amdahl on it says.";
-      else if (o.followed == "queueing")
+      else if (off_amdahl > 30.0 && off_queue > 30.0)
+        fb += "The outcome followed neither: the fix changed more than the hot spot's own cost, so no estimate on p "
+              "and s could see it.";
+      else if (o.followed == "both")
+        fb += "The outcome followed both estimates, which agree here: the cores had room (" +
+              fmt("%.0f%%", 100.0 * o.queueing.utilisation_before) +
+              " busy) or the fix took little of their work, so the time saved was the work removed and no more.";
+      else if (o.followed == "queueing" && o.queueing.utilisation_before >= 0.6)
         fb += "The outcome followed the queue: with the cores that busy, requests spent much of their time waiting, and "
               "the fix cut the wait as well as the work.";
-      else if (o.queueing.utilisation_before < 0.6)
-        fb += "The outcome followed Amdahl: the cores had room, so the time saved was the work removed and no more.";
+      else if (o.followed == "queueing")
+        fb += "The outcome was nearer the queueing estimate, though the cores had room: some of what the fix removed was "
+              "time spent waiting for them.";
       else
         fb += "The outcome followed Amdahl: the part the fix sped up was not what the cores queued for.";
+      // What the fix does, and why it helps or not: the playbook's own words, now that it is answered.
+      for (const auto& f : c.session().build().fixes)
+        if (f.id == p.fix_id && !f.text.empty()) fb += " " + f.text;
       r.predict = o;
       break;
     }

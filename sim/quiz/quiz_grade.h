@@ -35,7 +35,9 @@ struct PredictOutcome {
   bool target_met = false;
   double amdahl = 0.0;       // the headline Amdahl's law gives on the card's share and speed-up
   QueueingEstimate queueing; // and the M/M/c estimate from the cores' utilisation
-  std::string followed;      // "amdahl" or "queueing": the estimate the outcome was nearer
+  // "amdahl" or "queueing": the estimate the outcome was clearly nearer;
+  // "both" when the two agree within 5% (idle cores: nothing to queue for).
+  std::string followed;
 };
 
 struct QuizResult {

@@ -66,15 +66,19 @@ json quiz_card_json(const QuizCard& card) {
   switch (card.kind()) {
     case QuizKind::Classify: {
       const ClassifyEvidence& c = card.classify;
-      json widest = json::array();
-      for (const auto& [frame, v] : c.widest) widest.push_back({{"frame", frame}, {"value", round_to(v, 2)}});
       evidence["window_s"] = {c.capture.window.from_s, c.capture.window.to_s};
       evidence["baseline_s"] = {c.capture.window.base_from_s, c.capture.window.base_to_s};
-      evidence["flame"] = {{"stream", c.flame_stream},
-                           {"unit", c.flame_stream == "alloc" ? "KB" : c.flame_stream == "offcpu" ? "ms" : "samples"},
-                           {"widest_unit", c.flame_unit},
-                           {"widest", std::move(widest)},
-                           {"stacks", folded_stacks(c.capture, c.flame_stream)}};
+      json flames = json::array();
+      for (const StreamView& v : c.streams) {
+        json widest = json::array();
+        for (const auto& [frame, value] : v.widest) widest.push_back({{"frame", frame}, {"value", round_to(value, 2)}});
+        flames.push_back({{"stream", v.stream},
+                          {"unit", v.stream == "alloc" ? "KB" : v.stream == "offcpu" ? "ms" : "samples"},
+                          {"widest_unit", v.unit},
+                          {"widest", std::move(widest)},
+                          {"stacks", folded_stacks(c.capture, v.stream)}});
+      }
+      evidence["flames"] = std::move(flames);
       evidence["trace"] = trace_json(c.capture, c.trace);
       break;
     }
@@ -110,7 +114,9 @@ json quiz_card_json(const QuizCard& card) {
     if (!c.detail.empty()) j["detail"] = c.detail;
     choices.push_back(std::move(j));
   }
-  return {{"id", card.id},       {"kind", quiz_kind_name(card.kind())}, {"item", card.item},
+  // A classify item names its family: null until the card is answered.
+  const json item = card.kind() == QuizKind::Classify ? json(nullptr) : json(card.item);
+  return {{"id", card.id},       {"kind", quiz_kind_name(card.kind())}, {"item", item},
           {"prompt", card.prompt}, {"evidence", std::move(evidence)}, {"choices", std::move(choices)}};
 }
 

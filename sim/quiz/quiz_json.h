@@ -8,7 +8,9 @@
 
 namespace perfloop {
 
-// `id`, `kind`, `item`, `prompt`, `evidence`, `choices`: nothing in it tells the answer.
+// `id`, `kind`, `item`, `prompt`, `evidence`, `choices`: nothing in it tells
+// the answer, so a classify card's `item` (which names the family) is null;
+// `quiz answer` gives it.
 nlohmann::json quiz_card_json(const QuizCard& card);
 // `score`, `max`, `feedback`, `truth` (a valid answer), `families`, `root_cause` and the outcome.
 nlohmann::json quiz_result_json(const QuizCard& card, const QuizResult& result);

@@ -50,10 +50,11 @@ std::vector<std::string> quiz_queue(const QuizDeck& deck, std::size_t limit, std
   auto by_due = [](const ItemStatus* a, const ItemStatus* b) { return a->due != b->due ? a->due < b->due : a->item < b->item; };
   std::stable_sort(due.begin(), due.end(), by_due);
   std::stable_sort(ahead.begin(), ahead.end(), by_due);
-  // New items a family at a time, so a session's first cards teach one
-  // family three ways before moving on, as the track does.
+  // New items in a shuffled order (the same for everyone): in family order,
+  // the feedback that names one card's item would tell the next classify
+  // card's family before it is asked.
   std::stable_sort(fresh.begin(), fresh.end(), [](const ItemStatus* a, const ItemStatus* b) {
-    return family_index(a->family) < family_index(b->family);
+    return mix64(hash_name(a->item)) < mix64(hash_name(b->item));
   });
   std::vector<std::string> out;
   for (const auto* list : {&due, &fresh})

@@ -38,7 +38,7 @@ struct QuizDeck {
 QuizDeck quiz_deck(const QuizPool& pool, const ReviewLog& log, UnixSeconds now);
 
 // The items to review at `now`, at most `limit`: the due ones, most overdue
-// first, then new ones (families in turn, each family's kinds together);
+// first, then new ones in a fixed shuffled order;
 // `kind` filters. When nothing is due or new, the ones due soonest (a
 // learner may always practise ahead).
 std::vector<std::string> quiz_queue(const QuizDeck& deck, std::size_t limit, std::optional<QuizKind> kind = std::nullopt);

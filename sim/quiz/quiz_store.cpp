@@ -20,6 +20,12 @@ RecordedReview record_quiz_review(const std::string& data_dir, bool create_folde
   const std::string path = review_log_path(data_dir);
   const ReviewLog before = read_review_log(path);
   if (!before.readable_version) throw std::runtime_error(before.problems.empty() ? path + ": unreadable" : before.problems.front());
+  // The log is replayed in time order: a review dated before the item's
+  // last one would be slotted into its past and report another interval.
+  for (const auto& e : before.entries)
+    if (e.item == card.item && e.time > at)
+      throw std::runtime_error(path + ": " + card.item + " was last reviewed at " + format_iso8601(e.time) +
+                               ", after " + format_iso8601(at) + "; a review cannot be dated before it");
   ReviewEntry entry;
   entry.item = card.item;
   entry.card = card.id;

@@ -17,8 +17,10 @@ namespace perfloop::ui {
 // Predict's queueing calculator: the cores and their utilisation, read
 // from the run when the step opens (cores 0: not yet), then the learner's.
 struct QueueingInputs {
-  int cores = 0;
-  double utilisation = 0.0;  // 0..1
+  bool read = false;         // read from the run (once, when the step opens)
+  int cores = 0;             // now, from the run
+  int cores_after = 0;       // once the fix lands: the learner's
+  double utilisation = 0.0;  // 0..1, now
 };
 
 struct PlayState {

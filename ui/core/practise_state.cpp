@@ -19,11 +19,13 @@ PreparedCard prepare(std::shared_ptr<const QuizPool> pool, std::size_t index, st
   if (card.kind() == QuizKind::Classify) {
     const Capture& c = card.classify.capture;
     const std::size_t endpoint = static_cast<std::size_t>(std::max(0, c.endpoint));
-    const FlameMeasure measure = card.classify.flame_stream == "alloc"    ? FlameMeasure::AllocBytes
-                                 : card.classify.flame_stream == "offcpu" ? FlameMeasure::OffCpuNs
-                                                                          : FlameMeasure::CpuSamples;
-    out.flame = std::make_shared<const FlameTree>(
-        build_flame_tree(c.symbols, c.profile, endpoint, measure, c.has_baseline ? &c.baseline : nullptr));
+    for (const StreamView& v : card.classify.streams) {
+      const FlameMeasure measure = v.stream == "alloc"    ? FlameMeasure::AllocBytes
+                                   : v.stream == "offcpu" ? FlameMeasure::OffCpuNs
+                                                          : FlameMeasure::CpuSamples;
+      out.flames.push_back(std::make_shared<const FlameTree>(
+          build_flame_tree(c.symbols, c.profile, endpoint, measure, c.has_baseline ? &c.baseline : nullptr)));
+    }
     if (card.classify.trace >= 0 && c.endpoint >= 0) {
       const auto& spans = c.symbols.endpoints()[endpoint].spans;
       std::vector<double> ghosts(spans.size());
@@ -130,6 +132,7 @@ void reset_practise_draft(PractiseState& p, const QuizCard& card) {
   p.draft.share_pct = card.predict.share_pct;
   p.draft.speedup = card.predict.local_speedup;
   p.draft.cores = card.predict.cores;
+  p.draft.cores_after = card.predict.cores;
   p.draft.utilisation = card.predict.cpu_utilisation;
 }
 
@@ -174,8 +177,7 @@ std::vector<MemoryState> rating_outcomes(const PractiseState& p, UnixSeconds now
 void rate_practise_card(PractiseState& p, const std::string& data_dir, Rating rating, UnixSeconds now) {
   const PreparedCard* shown = shown_card(p);
   if (!shown || !p.result) return;
-  if (data_dir.empty()) throw std::runtime_error("No data folder: this review is not saved (start perfloop with --data DIR)");
-  record_quiz_review(data_dir, false, *shown->card, rating, p.result->score, now, p.seconds);
+  if (!data_dir.empty()) record_quiz_review(data_dir, false, *shown->card, rating, p.result->score, now, p.seconds);
   ReviewEntry e;
   e.item = shown->card->item;
   e.card = shown->card->id;

@@ -32,7 +32,8 @@ struct PractiseSource {
 struct PreparedCard {
   std::size_t index = 0;  // in the session's queue
   std::shared_ptr<QuizCard> card;
-  std::shared_ptr<const FlameTree> flame;  // classify: the flame graph of the case's stream
+  // classify: CPU, allocation and off-CPU flame graphs, in the card's stream order
+  std::vector<std::shared_ptr<const FlameTree>> flames;
   WaterfallTrace waterfall;                // classify: the slowest trace
   bool has_waterfall = false;
 };
@@ -44,7 +45,9 @@ struct PractiseDraft {
   std::map<std::string, double> gates;  // chosen gate -> threshold
   // The calculator's inputs, from the card, then the learner's.
   double share_pct = 0.0, speedup = 1.0, utilisation = 0.0;
-  int cores = 1;
+  int cores = 1;        // now, from the card
+  int cores_after = 1;  // once the fix lands: the learner's reading of the fix
+  std::size_t flame_stream = 0;  // classify: which of the card's streams the flame graph shows (CPU first)
 };
 
 struct PractiseState {
@@ -93,8 +96,10 @@ QuizAnswer draft_answer(const QuizCard& card, const PractiseDraft& draft);
 QuizDeck practise_deck(const PractiseState& practise, UnixSeconds now);
 // Where the shown card's item would stand after each rating (index 0 Again .. 3 Easy).
 std::vector<MemoryState> rating_outcomes(const PractiseState& practise, UnixSeconds now);
-// Logs the review with `rating` and moves to the next card; throws
-// std::runtime_error (the folder is gone, the log is newer) with nothing moved.
+// Logs the review with `rating` in DATA's log and moves to the next card;
+// with `data_dir` empty (no folder, or one this version may not write)
+// moves on without logging. Throws std::runtime_error (the folder is gone)
+// with nothing moved.
 void rate_practise_card(PractiseState& practise, const std::string& data_dir, Rating rating, UnixSeconds now);
 // True when every card of the session has been rated or skipped.
 bool practise_session_done(const PractiseState& practise);

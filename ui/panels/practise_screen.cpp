@@ -74,20 +74,29 @@ void draw_classify_card(AppState& state, const PreparedCard& prepared, bool answ
   PractiseState& p = state.practise;
   const QuizCard& card = *prepared.card;
   const ClassifyEvidence& c = card.classify;
+  // All three streams, CPU first, as the Profile step offers them: the one
+  // the case shows in would name its family.
   char title[160];
-  std::snprintf(title, sizeof title, "%s profile of %s, %s to %s (diff against the time before)",
-                c.flame_stream == "alloc" ? "Allocation" : c.flame_stream == "offcpu" ? "Off-CPU" : "CPU",
-                card.headline.endpoint.c_str(), clock_text(c.capture.window.from_s).c_str(),
-                clock_text(c.capture.window.to_s).c_str());
+  std::snprintf(title, sizeof title, "Profile of %s, %s to %s (diff against the time before)", card.headline.endpoint.c_str(),
+                clock_text(c.capture.window.from_s).c_str(), clock_text(c.capture.window.to_s).c_str());
   section_title(title);
-  if (prepared.flame) {
+  std::size_t& chosen = p.draft.flame_stream;
+  for (std::size_t i = 0; i < c.streams.size(); ++i) {
+    if (i) ImGui::SameLine();
+    const std::string& stream = c.streams[i].stream;
+    const char* label = stream == "alloc" ? "Allocation" : stream == "offcpu" ? "Off-CPU" : "CPU";
+    int selected = static_cast<int>(chosen);
+    if (ImGui::RadioButton(label, &selected, static_cast<int>(i))) chosen = i;
+    mark_control("practise.stream." + stream);
+  }
+  if (chosen < prepared.flames.size() && prepared.flames[chosen]) {
     static FlameWidgetState flame;
     static const FlameTree* last = nullptr;
-    if (last != prepared.flame.get()) {
+    if (last != prepared.flames[chosen].get()) {
       flame = FlameWidgetState{};
-      last = prepared.flame.get();
+      last = prepared.flames[chosen].get();
     }
-    draw_flame_graph("practise.flame", *prepared.flame, flame, flame_unit(c.flame_stream), 230.0f);
+    draw_flame_graph("practise.flame", *prepared.flames[chosen], flame, flame_unit(c.streams[chosen].stream), 230.0f);
     mark_control("practise.flame");
   }
   if (prepared.has_waterfall) {
@@ -125,7 +134,10 @@ void draw_predict_card(AppState& state, const PreparedCard& prepared, bool answe
   ImGui::Text("%-22s %.1f %s", "target", e.target, unit.c_str());
   ImGui::Text("%-22s %s: %.1f %% of the %s profile", "hot spot", e.hot_spot.c_str(), e.share_pct, e.stream.c_str());
   ImGui::Text("%-22s %s", "fix", e.fix_title.c_str());
-  ImGui::Text("%-22s that code alone runs %.3gx faster", "its benchmark", e.local_speedup);
+  if (e.local_speedup >= 1.05)
+    ImGui::Text("%-22s %.3gx faster, the hot spot's own code measured alone", "its benchmark", e.local_speedup);
+  else
+    ImGui::Text("%-22s %.3gx: the hot spot's own code is no faster with it", "its benchmark", e.local_speedup);
   ImGui::Text("%-22s %.0f req/s on %d cores, %.0f %% busy; the hot spot is %.1f %% of the service's CPU", "load",
               e.rps, e.cores, 100.0 * e.cpu_utilisation, e.service_cpu_share_pct);
   ImGui::PopFont();
@@ -138,21 +150,27 @@ void draw_predict_card(AppState& state, const PreparedCard& prepared, bool answe
   float speed = static_cast<float>(d.speedup);
   ImGui::SetNextItemWidth(300);
   if (ImGui::SliderFloat("s: times faster", &speed, 1.0f, 1000.0f, "%.3gx", ImGuiSliderFlags_Logarithmic)) d.speedup = speed;
-  int cores = d.cores;
-  ImGui::SetNextItemWidth(140);
-  if (ImGui::InputInt("cores", &cores)) d.cores = std::clamp(cores, 1, 1024);
-  ImGui::SameLine();
   float busy = static_cast<float>(100.0 * d.utilisation);
   ImGui::SetNextItemWidth(200);
-  if (ImGui::SliderFloat("busy (% of the cores)", &busy, 0.0f, 100.0f, "%.0f %%")) d.utilisation = busy / 100.0;
+  char busy_label[64];
+  std::snprintf(busy_label, sizeof busy_label, "busy now (%% of %d cores)##busy", d.cores);
+  if (ImGui::SliderFloat(busy_label, &busy, 0.0f, 100.0f, "%.0f %%")) d.utilisation = busy / 100.0;
+  ImGui::SameLine();
+  int cores = d.cores_after;
+  ImGui::SetNextItemWidth(140);
+  if (ImGui::InputInt("cores after the fix", &cores)) d.cores_after = std::clamp(cores, 1, 1024);
+  mark_control("practise.cores_after");
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("The same unless the fix changes them (its title says so)");
   ImGui::EndDisabled();
   const double amdahl = e.current / amdahl_speedup(d.share_pct / 100.0, d.speedup);
   const QueueingEstimate q = queueing_estimate(e.current, d.cores, d.utilisation, d.share_pct / 100.0, d.speedup,
-                                               e.share_pct > 0 ? d.share_pct / 100.0 * e.service_cpu_share_pct / e.share_pct : 0.0);
+                                               e.share_pct > 0 ? d.share_pct / 100.0 * e.service_cpu_share_pct / e.share_pct : 0.0,
+                                               d.cores_after);
   ImGui::PushFont(mono_font());
   ImGui::Text("Amdahl       1 / ((1 - %.3f) + %.3f / %.3g) = %.2fx  ->  %.1f %s", d.share_pct / 100, d.share_pct / 100,
               d.speedup, amdahl_speedup(d.share_pct / 100.0, d.speedup), amdahl, unit.c_str());
-  ImGui::Text("Queueing     cores %.0f %% -> %.0f %% busy, wait x%.2f  ->  %.1f %s", 100 * q.utilisation_before,
+  ImGui::Text("Queueing     cores %.0f %% -> %.0f %% busy, response x%.2f from the queue  ->  %.1f %s", 100 * q.utilisation_before,
               100 * q.utilisation_after, q.queue_relief, q.headline, unit.c_str());
   ImGui::PopFont();
 
@@ -193,20 +211,17 @@ void draw_enforce_card(AppState& state, const PreparedCard& prepared, bool answe
   ImGui::BeginDisabled(!answering);
   for (const auto& gate : card.choices) {
     ImGui::PushID(gate.id.c_str());
-    const GateSpec* spec = nullptr;
-    for (const auto& g : card.quiz_case->session().build().enforce.gates)
-      if (g.id == gate.id) spec = &g;
     bool on = d.gates.count(gate.id) > 0;
     if (ImGui::Checkbox(gate.label.c_str(), &on)) {
-      if (on) d.gates[gate.id] = spec ? spec->threshold : 0.0;
+      if (on) d.gates[gate.id] = gate.threshold;
       else d.gates.erase(gate.id);
     }
     mark_control("practise.gate." + gate.id);
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", gate.detail.c_str());
-    if (on && spec && spec->kind != "runbook") {
+    if (on && gate.kind != "runbook") {
       ImGui::SameLine();
       ImGui::SetNextItemWidth(120);
-      ImGui::InputDouble(spec->unit.c_str(), &d.gates[gate.id], 0.0, 0.0, "%.3g");
+      ImGui::InputDouble(gate.unit.c_str(), &d.gates[gate.id], 0.0, 0.0, "%.3g");
     }
     ImGui::PopID();
   }
@@ -303,7 +318,8 @@ void draw_practise_screen(AppState& state) {
   PractiseState& p = state.practise;
   if (const auto rating = std::exchange(p.rating_request, std::nullopt)) {
     try {
-      rate_practise_card(p, state.data.writable() ? state.data.dir : std::string(), *rating, wall_now());
+      // Where nothing can be saved the session goes on, the banner saying so.
+      rate_practise_card(p, state.data.writable() && p.log_writable ? state.data.dir : std::string(), *rating, wall_now());
     } catch (const std::exception& e) {
       report_error(state, e.what());
     }
@@ -328,9 +344,11 @@ void draw_practise_screen(AppState& state) {
   }
   mark_control("practise.home");
   if (state.data.dir.empty() || !state.data.writable() || !p.log_writable)
-    ImGui::TextColored(rgba(colour::kWarn), "%s", state.data.dir.empty()  ? "No data folder: reviews are not saved."
-                                                  : !state.data.writable() ? state.data.problem.c_str()
-                                                                           : "The review log was written by a newer perfloop: reviews are not saved.");
+    ImGui::TextColored(rgba(colour::kWarn), "%s%s",
+                       state.data.dir.empty()   ? "No data folder (start with --data DIR)"
+                       : !state.data.writable() ? state.data.problem.c_str()
+                                                : "The review log was written by a newer perfloop",
+                       ": practise goes on, but reviews are not saved.");
   if (!p.ready) {
     ImGui::TextColored(rgba(colour::kMuted), "Reading the catalogue's cards and your review log...");
     return;

@@ -53,7 +53,7 @@ QueueingInputs cores_in_window(const AppState& state) {
   for (const SeriesPoint& p : state.run.series[static_cast<std::size_t>(e)]) {
     if (p.t_s <= window.from_s || p.t_s > window.to_s) continue;
     sum += p.cpu_utilisation;
-    out.cores = p.cores;
+    out.cores = out.cores_after = p.cores;
     ++n;
   }
   out.utilisation = n ? sum / n : 0.0;
@@ -124,28 +124,35 @@ void draw_predict_step(AppState& state) {
   // queue for them, and removing work shortens the queue too.
   section_title("Queueing (M/M/c)");
   QueueingInputs& q = state.play.queueing;
-  if (q.cores <= 0) {
-    q = cores_in_window(state);
+  // Read once the run has windows in the learner's range; then the learner's to change.
+  if (!q.read) {
+    const QueueingInputs measured = cores_in_window(state);
+    if (measured.cores > 0) {
+      q = measured;
+      q.read = true;
+    }
   }
-  int cores = std::max(1, q.cores);
-  ImGui::SetNextItemWidth(160);
-  if (ImGui::InputInt("cores", &cores)) q.cores = std::clamp(cores, 1, 1024);
-  mark_control("predict.cores");
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The service's cores, from the run; change it to ask what more would do. For a lock, "
-                      "1 server: set 1 and the lock's busy share");
-  ImGui::SameLine();
   ImGui::SetNextItemWidth(200);
   float busy = static_cast<float>(100.0 * q.utilisation);
-  if (ImGui::SliderFloat("busy (% of the cores)", &busy, 0.0f, 100.0f, "%.0f %%")) q.utilisation = busy / 100.0;
+  char busy_label[64];
+  std::snprintf(busy_label, sizeof busy_label, "busy now (%% of %d cores)##busy", std::max(1, q.cores));
+  if (ImGui::SliderFloat(busy_label, &busy, 0.0f, 100.0f, "%.0f %%")) q.utilisation = busy / 100.0;
   mark_control("predict.utilisation");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Mean CPU utilisation over your window; the fix takes p of it away at s times");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Mean CPU utilisation over your window; the fix takes p of it away at s times. For a lock, "
+                      "think of 1 server and the lock's busy share");
+  ImGui::SameLine();
+  int cores = std::max(1, q.cores_after);
+  ImGui::SetNextItemWidth(160);
+  if (ImGui::InputInt("cores after the fix", &cores)) q.cores_after = std::clamp(cores, 1, 1024);
+  mark_control("predict.cores");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The run's cores; change it when the fix changes them (more cores: the same work spread out)");
   if (metric != "rps") {
     const QueueingEstimate est = queueing_estimate(current, std::max(1, q.cores), q.utilisation, a.share_pct / 100.0,
-                                                   a.speedup, a.share_pct / 100.0);
+                                                   a.speedup, a.share_pct / 100.0, q.cores_after);
     ImGui::PushFont(mono_font());
-    ImGui::Text("cores busy  %.0f %% -> %.0f %%   wait relief %.2fx", 100 * est.utilisation_before, 100 * est.utilisation_after,
-                est.queue_relief > 0 ? 1.0 / est.queue_relief : 1.0);
+    ImGui::Text("cores busy  %.0f %% -> %.0f %%   response x%.2f from the queue", 100 * est.utilisation_before,
+                100 * est.utilisation_after, est.queue_relief);
     ImGui::Text("%s queueing estimate  %.1f %s", metric.c_str(), est.headline, unit);
     ImGui::PopFont();
     ImGui::TextDisabled(est.utilisation_before < 0.6 ? "Cores mostly idle: the queue adds little, Amdahl's figure stands."

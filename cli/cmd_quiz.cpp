@@ -81,10 +81,10 @@ int run_quiz(const QuizOptions& o) {
   for (const auto& p : pool.problems) std::cerr << "perfloop: skipped " << terminal_line(p) << "\n";
   const ReviewLog log = read_review_log(review_log_path(data_dir));
   for (const auto& p : log.problems) std::cerr << "perfloop: " << terminal_line(p) << "\n";
-  const QuizDeck deck = quiz_deck(pool, log, now);
+  const QuizDeck deck = quiz_deck(pool, log.entries, now);
 
   if (o.action == "stats") {
-    const DeckStats st = deck_stats(deck, log, now);
+    const DeckStats st = deck_stats(deck, log.entries, now);
     json items = json::array();
     for (const auto& s : deck.items)
       items.push_back({{"item", s.item},

@@ -20,6 +20,7 @@
 #include "sim/quiz/quiz_json.h"
 #include "sim/quiz/quiz_schedule.h"
 #include "sim/quiz/quiz_store.h"
+#include "sim/quiz/quiz_variant.h"
 #include "test_support.h"
 #include "ui/core/practise_state.h"
 
@@ -116,8 +117,9 @@ TEST_CASE("The same id gives the same card; another seed gives other numbers", "
   REQUIRE(!a.headline.values.empty());
   REQUIRE(!b.headline.values.empty());
   CHECK(a.headline.values != b.headline.values);
-  // The case is squeezed to about ten simulated minutes, the symptom still in it.
-  CHECK(a.headline.duration_s < 600.0);
+  // The case is squeezed to about ten simulated minutes (simulated seconds,
+  // not wall clock), the symptom still in it.
+  CHECK(a.headline.duration_s < kQuizRunSeconds);
   CHECK(a.classify.capture.window.from_s > 0.0);
   // All three streams, CPU first, whatever the case's: the off-CPU one shows the lock.
   REQUIRE(a.classify.streams.size() == 3);
@@ -279,7 +281,7 @@ TEST_CASE("The queueing estimate follows M/M/c theory", "[quiz][mmc]") {
 TEST_CASE("The schedule: due items first, then new ones; each review draws a new card", "[quiz]") {
   TempDir dir("schedule");
   const UnixSeconds t0 = *parse_iso8601("2026-12-03T09:00:00Z");
-  QuizDeck deck = quiz_deck(pool(), read_review_log(review_log_path(dir.path.string())), t0);
+  QuizDeck deck = quiz_deck(pool(), read_review_log(review_log_path(dir.path.string())).entries, t0);
   auto queue = quiz_queue(deck, 3);
   REQUIRE(queue.size() == 3);
   // New items shuffled, not a family at a time (the feedback names an item).
@@ -293,7 +295,7 @@ TEST_CASE("The schedule: due items first, then new ones; each review draws a new
   CHECK(rec.item.memory.phase == MemoryPhase::Learning);
   CHECK(rec.interval_days == Approx(60.0 / 86400.0));  // the first learning step, one minute
   // Two minutes later the item is due and comes before every new one.
-  deck = quiz_deck(pool(), read_review_log(review_log_path(dir.path.string())), t0 + 120);
+  deck = quiz_deck(pool(), read_review_log(review_log_path(dir.path.string())).entries, t0 + 120);
   queue = quiz_queue(deck, 2);
   CHECK(queue.front() == "classify:lock-bound");
   const ReviewLog log = read_review_log(review_log_path(dir.path.string()));
@@ -302,7 +304,7 @@ TEST_CASE("The schedule: due items first, then new ones; each review draws a new
   CHECK(log.entries[0].card == c.id);
   // The quiz never touches the loop's attempts.
   CHECK_FALSE(fs::exists(dir.path / "attempts"));
-  const DeckStats st = deck_stats(deck, log, t0 + 120);
+  const DeckStats st = deck_stats(deck, log.entries, t0 + 120);
   CHECK(st.streak_days == 1);
   CHECK(st.due_by_day[0] == 1);
 }

@@ -7,6 +7,7 @@
 #include "sim/engine/profile_query.h"
 #include "sim/engine/rng.h"
 #include "sim/engine/run_budget.h"
+#include "sim/io/json_text.h"
 #include "sim/loop/answers.h"
 #include "sim/quiz/quiz_variant.h"
 
@@ -72,8 +73,6 @@ double local_speedup(const FixOutcome& out) {
   if (out.hotspot_after <= out.hotspot_before / 1000.0) return 1000.0;
   return out.hotspot_before / out.hotspot_after;
 }
-
-double round_to_tenth(double x) { return std::round(x * 10.0) / 10.0; }
 
 struct Built {
   std::unique_ptr<LoopSession> session;
@@ -187,7 +186,7 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
         c.streams.push_back({stream, reading.unit, reading.top});
       }
       c.trace = c.capture.slow_traces.empty() ? -1 : 0;
-      for (const char* f : kFamilies) card.choices.push_back({f, family_label(f), ""});
+      for (const char* f : kFamilies) card.choices.push_back({f, family_label(f), "", "", "", 0.0});
       card.prompt = "Which bottleneck family is this? Pick one, or two if two are at work.";
       break;
     }
@@ -197,7 +196,7 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
       p.hot_spot = b.stream == "trace" && !b.hot_span.empty() ? b.hot_span : b.hot_frame;
       p.target = b.symptom.target;
       const StreamReading share = read_stream(built.live, p.stream, p.hot_spot);
-      p.share_pct = std::isnan(share.share_pct) ? 0.0 : round_to_tenth(share.share_pct);
+      p.share_pct = std::isnan(share.share_pct) ? 0.0 : round_to(share.share_pct, 1);
       // A fix drawn from the playbook, half the time a right one and half a
       // plausible wrong one. A wrong fix may leave the hot spot as it was
       // (its benchmark says 1x: more cores, a cache elsewhere) and still
@@ -212,8 +211,8 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
       p.fix_id = fix;
       for (const auto& f : build.fixes)
         if (f.id == fix) p.fix_title = f.title;
-      p.local_speedup = round_to_tenth(local_speedup(out));
-      p.current = round_to_tenth(out.headline_before);
+      p.local_speedup = round_to(local_speedup(out), 1);
+      p.current = round_to(out.headline_before, 1);
       // Each runs() reference holds until the next call: the fixed run's cores first.
       p.cores_after = session.runs().run(with).model_at(s_to_ns(fix_s)).service.cores;
       const Simulation& run = session.runs().run(before);
@@ -230,15 +229,15 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
       double hot_cpu = 0;
       if (built.live.endpoint >= 0 && has_frame(built.live.symbols, p.hot_spot))
         hot_cpu = frame_cost(built.live.symbols, built.live.profile, static_cast<std::size_t>(built.live.endpoint), p.hot_spot).cpu_ns;
-      p.service_cpu_share_pct = all_cpu > 0 ? round_to_tenth(100.0 * hot_cpu / all_cpu) : 0.0;
+      p.service_cpu_share_pct = all_cpu > 0 ? round_to(100.0 * hot_cpu / all_cpu, 1) : 0.0;
       card.prompt = "What will " + b.symptom.endpoint + " " + b.symptom.metric + " be once this fix ships, and is that a go?";
       break;
     }
     case QuizKind::Enforce: {
       EnforceEvidence& e = card.enforce;
       e.what_happened = b.symptom.endpoint + " " + b.symptom.metric + " regressed: " + b.title;
-      e.before = round_to_tenth(headline_value(built.live.baseline_summary, b.symptom.metric));
-      e.during = round_to_tenth(headline_value(built.live.summary, b.symptom.metric));
+      e.before = round_to(headline_value(built.live.baseline_summary, b.symptom.metric), 1);
+      e.during = round_to(headline_value(built.live.summary, b.symptom.metric), 1);
       for (const auto& f : build.fixes)
         if (f.id == b.right_fixes.front()) e.fix_title = f.title;
       e.changes = build.enforce.future;

@@ -9,11 +9,9 @@
 
 namespace perfloop {
 
-QuizDeck quiz_deck(const QuizPool& pool, const ReviewLog& log, UnixSeconds now) {
+QuizDeck quiz_deck(const QuizPool& pool, const std::vector<ReviewEntry>& entries, UnixSeconds now) {
   QuizDeck deck;
-  deck.problems = log.problems;
-  deck.log_writable = log.readable_version;
-  const auto schedule = rebuild_schedule(log.entries);
+  const auto schedule = rebuild_schedule(entries);
   for (const std::string& name : pool.items()) {
     const auto item = parse_quiz_item(name);
     if (!item) continue;
@@ -70,9 +68,9 @@ std::uint32_t quiz_card_seed(const std::string& item, int reviews) {
   return static_cast<std::uint32_t>(mix64(hash_name(item) ^ mix64(static_cast<std::uint64_t>(reviews) + 0x2545f491u)) >> 32);
 }
 
-DeckStats deck_stats(const QuizDeck& deck, const ReviewLog& log, UnixSeconds now) {
+DeckStats deck_stats(const QuizDeck& deck, const std::vector<ReviewEntry>& entries, UnixSeconds now) {
   DeckStats st;
-  st.reviews = static_cast<int>(log.entries.size());
+  st.reviews = static_cast<int>(entries.size());
   st.due_by_day.assign(7, 0);
   const UnixSeconds today = now >= 0 ? now / kSecondsPerDay : (now - kSecondsPerDay + 1) / kSecondsPerDay;
   for (const auto& s : deck.items) {
@@ -81,26 +79,27 @@ DeckStats deck_stats(const QuizDeck& deck, const ReviewLog& log, UnixSeconds now
     st.due_by_day[static_cast<std::size_t>(std::clamp<UnixSeconds>(day, 0, 7 - 1))] += day < 7 ? 1 : 0;
   }
   std::set<UnixSeconds> days;
-  for (const auto& e : log.entries) days.insert(e.time >= 0 ? e.time / kSecondsPerDay : -1);
+  for (const auto& e : entries) days.insert(e.time >= 0 ? e.time / kSecondsPerDay : -1);
   // A streak still counts on a day not yet reviewed: it ends only when a whole day passes without one.
   UnixSeconds d = days.count(today) ? today : today - 1;
   while (days.count(d)) {
     ++st.streak_days;
     --d;
   }
-  int kept = 0, later = 0;
+  // The items' own retentions, weighted by the reviews they were measured over.
+  double kept = 0.0;
+  int later = 0;
   std::map<std::string, std::pair<double, int>> stability;
-  const auto schedule = rebuild_schedule(log.entries);
-  for (const auto& [item, h] : schedule) {
-    later += std::max(0, h.reviews - 1);
-    kept += std::max(0, h.reviews - 1) - (h.again - (h.first_again ? 1 : 0));
-  }
-  st.retention = later > 0 ? static_cast<double>(kept) / later : NAN;
-  for (const auto& s : deck.items)
-    if (s.reviews > 0) {
-      stability[s.family].first += s.stability;
-      stability[s.family].second += 1;
+  for (const auto& s : deck.items) {
+    if (s.reviews == 0) continue;
+    if (!std::isnan(s.retention)) {
+      later += s.reviews - 1;
+      kept += s.retention * (s.reviews - 1);
     }
+    stability[s.family].first += s.stability;
+    stability[s.family].second += 1;
+  }
+  st.retention = later > 0 ? kept / later : NAN;
   for (const auto& [family, sum] : stability) st.family_stability[family] = sum.first / sum.second;
   return st;
 }

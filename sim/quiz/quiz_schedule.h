@@ -30,12 +30,11 @@ struct ItemStatus {
 };
 
 struct QuizDeck {
-  std::vector<ItemStatus> items;      // every item the catalogue can make, in pool order
-  std::vector<std::string> problems;  // damaged log lines, an unreadable log
-  bool log_writable = true;           // false: a newer or foreign log, read no further
+  std::vector<ItemStatus> items;  // every item the catalogue can make, in pool order
 };
 
-QuizDeck quiz_deck(const QuizPool& pool, const ReviewLog& log, UnixSeconds now);
+// `entries`: the review log's (read_review_log; its problems are the caller's to report).
+QuizDeck quiz_deck(const QuizPool& pool, const std::vector<ReviewEntry>& entries, UnixSeconds now);
 
 // The items to review at `now`, at most `limit`: the due ones, most overdue
 // first, then new ones in a fixed shuffled order;
@@ -55,6 +54,6 @@ struct DeckStats {
   std::map<std::string, double> family_stability;  // mean stability of the reviewed items, per family
 };
 
-DeckStats deck_stats(const QuizDeck& deck, const ReviewLog& log, UnixSeconds now);
+DeckStats deck_stats(const QuizDeck& deck, const std::vector<ReviewEntry>& entries, UnixSeconds now);
 
 }  // namespace perfloop

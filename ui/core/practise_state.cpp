@@ -46,6 +46,15 @@ void start_preparing(PractiseState& p, std::size_t index) {
   p.prepare_task.start([pool, index, item, reviews] { return prepare(pool, index, item, reviews); });
 }
 
+std::vector<MemoryState> outcomes_of(const PractiseState& p, const std::string& item, UnixSeconds now) {
+  const auto schedule = rebuild_schedule(p.entries);
+  const auto it = schedule.find(item);
+  const MemoryState memory = it == schedule.end() ? MemoryState{} : it->second.memory;
+  std::vector<MemoryState> out;
+  for (Rating r : {Rating::Again, Rating::Hard, Rating::Good, Rating::Easy}) out.push_back(fsrs_review(memory, r, now));
+  return out;
+}
+
 bool skipped(const PractiseState& p, std::size_t index) {
   return std::find(p.failed.begin(), p.failed.end(), index) != p.failed.end();
 }
@@ -88,6 +97,10 @@ std::vector<std::string> poll_practise(PractiseState& p, UnixSeconds now) {
   if (auto result = p.grade_task.take()) {
     p.result = std::move(*result);
     p.grading = false;
+    if (const PreparedCard* shown = shown_card(p)) {
+      p.rating_outcomes = outcomes_of(p, shown->card->item, now);
+      p.outcomes_at = now;
+    }
   }
   if (std::string e = p.grade_task.take_error(); !e.empty()) {
     problems.push_back("The answer could not be graded: " + e);
@@ -105,7 +118,7 @@ std::vector<std::string> poll_practise(PractiseState& p, UnixSeconds now) {
 }
 
 void start_practise_session(PractiseState& p, UnixSeconds now) {
-  const QuizDeck deck = practise_deck(p, now);
+  const QuizDeck& deck = practise_deck(p, now);
   p.queue = quiz_queue(deck, kPractiseSessionCards);
   p.reviews_at_start.clear();
   for (const auto& item : p.queue) {
@@ -156,23 +169,17 @@ void check_practise_answer(PractiseState& p, double now_s) {
   p.grade_task.start([card, answer] { return grade_quiz(*card, answer); });
 }
 
-QuizDeck practise_deck(const PractiseState& p, UnixSeconds now) {
-  ReviewLog log;
-  log.entries = p.entries;
-  log.readable_version = p.log_writable;
-  return p.pool ? quiz_deck(*p.pool, log, now) : QuizDeck{};
+const QuizDeck& practise_deck(PractiseState& p, UnixSeconds now) {
+  if (p.pool && (p.deck_entries != p.entries.size() || p.deck_at != now)) {
+    p.deck = quiz_deck(*p.pool, p.entries, now);
+    p.stats = deck_stats(p.deck, p.entries, now);
+    p.deck_entries = p.entries.size();
+    p.deck_at = now;
+  }
+  return p.deck;
 }
 
-std::vector<MemoryState> rating_outcomes(const PractiseState& p, UnixSeconds now) {
-  std::vector<MemoryState> out;
-  const PreparedCard* shown = shown_card(p);
-  if (!shown) return out;
-  const auto schedule = rebuild_schedule(p.entries);
-  const auto it = schedule.find(shown->card->item);
-  const MemoryState memory = it == schedule.end() ? MemoryState{} : it->second.memory;
-  for (Rating r : {Rating::Again, Rating::Hard, Rating::Good, Rating::Easy}) out.push_back(fsrs_review(memory, r, now));
-  return out;
-}
+
 
 void rate_practise_card(PractiseState& p, const std::string& data_dir, Rating rating, UnixSeconds now) {
   const PreparedCard* shown = shown_card(p);

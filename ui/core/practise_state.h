@@ -73,10 +73,19 @@ struct PractiseState {
   BackgroundTask<QuizResult> grade_task;
   bool grading = false;
   std::optional<QuizResult> result;
+  // Where the shown card's item would stand after each rating (Again .. Easy), worked out when the result came.
+  std::vector<MemoryState> rating_outcomes;
+  UnixSeconds outcomes_at = 0;
   std::optional<Rating> rating_request;  // clicked this frame, applied at the next
   double seconds = -1.0;               // time the learner took on the card
   std::vector<double> scores;          // this session's, for its summary
   bool show_stats = false;
+  // The schedule and its stats, rebuilt when a review is added or a second
+  // has passed, not every frame.
+  QuizDeck deck;
+  DeckStats stats;
+  std::size_t deck_entries = 0;
+  UnixSeconds deck_at = -1;
 };
 
 // Starts reading the catalogue's cards and the log (once per opening of Practise).
@@ -92,10 +101,8 @@ const PreparedCard* shown_card(const PractiseState& practise);
 void check_practise_answer(PractiseState& practise, double now_s);
 // The draft as an answer to `card`.
 QuizAnswer draft_answer(const QuizCard& card, const PractiseDraft& draft);
-// The schedule as it stands, rebuilt from the entries.
-QuizDeck practise_deck(const PractiseState& practise, UnixSeconds now);
-// Where the shown card's item would stand after each rating (index 0 Again .. 3 Easy).
-std::vector<MemoryState> rating_outcomes(const PractiseState& practise, UnixSeconds now);
+// The schedule as it stands at `now` (and its stats in practise.stats).
+const QuizDeck& practise_deck(PractiseState& practise, UnixSeconds now);
 // Logs the review with `rating` in DATA's log and moves to the next card;
 // with `data_dir` empty (no folder, or one this version may not write)
 // moves on without logging. Throws std::runtime_error (the folder is gone)

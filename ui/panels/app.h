@@ -65,6 +65,14 @@ struct ProgressState {
   Progress progress;
 };
 
+// The Practise panel's widgets: the flame graph's zoom and pick for the
+// tree shown, and the headline chart's selection.
+struct PractiseView {
+  FlameWidgetState flame;
+  const FlameTree* flame_tree = nullptr;  // the tree `flame` belongs to
+  ChartSelection selection;
+};
+
 // Which screen fills the window.
 enum class Screen { Home, Track, Play, Practise };
 
@@ -106,6 +114,7 @@ struct AppState {
   ProgressState progress;
   LearnState learn;
   PractiseState practise;      // the self-paced quiz
+  PractiseView practise_view;
   DataFolder data;             // the learner's data folder (attempts, progress)
   // False while the data folder's marker is still to be written (before its
   // first attempt); a plain --save folder, or none, has nothing to prepare.

@@ -90,13 +90,12 @@ void draw_classify_card(AppState& state, const PreparedCard& prepared, bool answ
     mark_control("practise.stream." + stream);
   }
   if (chosen < prepared.flames.size() && prepared.flames[chosen]) {
-    static FlameWidgetState flame;
-    static const FlameTree* last = nullptr;
-    if (last != prepared.flames[chosen].get()) {
-      flame = FlameWidgetState{};
-      last = prepared.flames[chosen].get();
+    PractiseView& view = state.practise_view;
+    if (view.flame_tree != prepared.flames[chosen].get()) {
+      view.flame = FlameWidgetState{};
+      view.flame_tree = prepared.flames[chosen].get();
     }
-    draw_flame_graph("practise.flame", *prepared.flames[chosen], flame, flame_unit(c.streams[chosen].stream), 230.0f);
+    draw_flame_graph("practise.flame", *prepared.flames[chosen], view.flame, flame_unit(c.streams[chosen].stream), 230.0f);
     mark_control("practise.flame");
   }
   if (prepared.has_waterfall) {
@@ -253,8 +252,8 @@ void draw_feedback(AppState& state, const QuizCard& card) {
                            verdict_name(c.verdict), c.title.c_str());
   }
   // When the item comes back under each rating; the score suggests one.
-  const UnixSeconds now = wall_now();
-  const auto outcomes = rating_outcomes(p, now);
+  const UnixSeconds now = p.outcomes_at;
+  const auto& outcomes = p.rating_outcomes;
   const Rating suggested = suggested_rating(r.score / r.max);
   ImGui::Spacing();
   ImGui::Text("How well did you know it? The score suggests %s.", rating_name(suggested));
@@ -286,7 +285,7 @@ void draw_session_end(AppState& state) {
     ImGui::TextWrapped("No cards: the catalogue makes none (see the messages above).");
   else
     ImGui::Text("Session done: %zu cards, mean score %.0f.", p.scores.size(), p.scores.empty() ? 0.0 : sum / p.scores.size());
-  const QuizDeck deck = practise_deck(p, wall_now());
+  const QuizDeck& deck = practise_deck(p, wall_now());
   UnixSeconds next = 0;
   for (const auto& s : deck.items)
     if (s.reviews > 0 && (next == 0 || s.due < next)) next = s.due;
@@ -374,8 +373,7 @@ void draw_practise_screen(AppState& state) {
   ImGui::BeginChild("practise.card", ImVec2(0, 0), false);
   ImGui::TextWrapped("%s", card.prompt.c_str());
   if (p.result) draw_feedback(state, card);
-  static ChartSelection selection;
-  headline_chart(card, selection);
+  headline_chart(card, state.practise_view.selection);
   switch (card.kind()) {
     case QuizKind::Classify: draw_classify_card(state, *shown, answering); break;
     case QuizKind::Predict: draw_predict_card(state, *shown, answering); break;

@@ -12,12 +12,9 @@
 namespace perfloop::ui {
 
 void draw_practise_stats(AppState& state) {
-  const PractiseState& p = state.practise;
-  const UnixSeconds now = static_cast<UnixSeconds>(std::time(nullptr));
-  const QuizDeck deck = practise_deck(p, now);
-  ReviewLog log;
-  log.entries = p.entries;
-  const DeckStats st = deck_stats(deck, log, now);
+  PractiseState& p = state.practise;
+  const QuizDeck& deck = practise_deck(p, static_cast<UnixSeconds>(std::time(nullptr)));
+  const DeckStats& st = p.stats;
   ImGui::Text("%d reviews, a %d-day streak, observed retention %s", st.reviews, st.streak_days,
               std::isnan(st.retention) ? "not yet measured" : (std::to_string(static_cast<int>(std::lround(100 * st.retention))) + " %").c_str());
   section_title("Cards due in the next 7 days");

@@ -60,6 +60,28 @@ struct QuizOptions {
   bool json = false;
 };
 
+struct GameDayCommand {
+  std::string scenario;
+  std::string answers;   // the answers format with at_s on each step
+  std::string team = "team";
+  std::uint64_t seed = 1;
+  std::string signals = "all";
+  std::vector<std::string> params;
+  std::string save_dir;  // empty: do not save
+  bool json = false;
+};
+
+struct ScoreboardCommand {
+  std::string dir;
+  bool json = false;
+};
+
+struct DebriefCommand {
+  std::string source;  // an attempt file, or a folder of them
+  std::string team;    // empty: every team's best (a folder) or the file's
+  std::string output;  // the report's path; empty or "-": standard output, no chart
+};
+
 int run_simulate(const SimulateOptions& options);
 // Prints the expert's answers (the answers format, always JSON; --json only
 // accepted for symmetry with the other commands).
@@ -77,6 +99,12 @@ int run_track(const TrackOptions& options);
 // The self-paced quizzes; 2 for a bad id, answer, item or time, or a data
 // folder it may not write to (the result is printed first).
 int run_quiz(const QuizOptions& options);
+// Replays a team's timed answers live; 0 when played (whatever the score), 2 for bad input.
+int run_gameday(const GameDayCommand& options);
+// Ranks the game-day attempts of a folder; damaged files are listed on stderr.
+int run_scoreboard(const ScoreboardCommand& options);
+// Writes the post-incident report (and its chart beside it).
+int run_debrief(const DebriefCommand& options);
 
 // "NAME=VALUE" into `out`; false with `error` set for a malformed one.
 bool parse_param(const std::string& text, ParamValues& out, std::string& error);

@@ -103,6 +103,14 @@ int main(int argc, char** argv) {
   gui_cmd->add_option("--screenshot", gui.screenshot, "Write the window as PNG once the panel's data is computed (with --bench-frames: after the measured frames), then exit");
   gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT (default: the remembered size, first 1600x900)");
   gui_cmd->add_option("--seed", gui.seed, "Random seed")->check(whole_number);
+  gui_cmd->add_option("--game", gui.game, "Start a game day on this scenario at once (the team's view; F9: the facilitator's)");
+  gui_cmd->add_option("--team", gui.team, "With --game: the team's name");
+  gui_cmd->add_option("--signals", gui.signals, "With --game: the signals shown, all or a list of metrics,logs,traces,profiles,rum");
+  gui_cmd->add_option("--game-speed", gui.game_speed, "With --game: simulated seconds per second, 1, 2, 5, 10 or 30");
+  gui_cmd->add_flag("--game-ack", gui.game_ack, "With --game: acknowledge the page as soon as it fires");
+  gui_cmd->add_option("--game-until", gui.game_until_s, "With --game: pause the clock at this simulated second (screenshots)");
+  gui_cmd->add_flag("--facilitator", gui.facilitator, "With --game: open the facilitator's panel");
+  gui_cmd->add_option("--attempt", gui.attempt, "With --step debrief: the game-day attempt file to show");
   auto* gui_save = gui_cmd->add_option("--save", gui.save_dir, "Folder for graded attempts (default: the data folder's attempts/; \"none\": do not save)");
   gui_cmd->add_option("--data", gui.data_dir, "The learner's data folder (default ~/.local/share/perfloop)")->excludes(gui_save);
   gui_cmd->add_option("--settings", gui.settings_path, "Settings file (default ~/.config/perfloop/settings.json)");
@@ -122,6 +130,28 @@ int main(int argc, char** argv) {
       ->needs(bench_frames);
   gui_cmd->add_flag("--json", gui.json, "With --bench-frames: print one JSON object")->needs(bench_frames);
 
+  GameDayCommand gameday;
+  auto* gameday_cmd = app.add_subcommand("gameday", "Replay a team's timed answers against the live incident (a game day)");
+  gameday_cmd->add_option("scenario", gameday.scenario, "Scenario id or path to a .lua file")->required();
+  gameday_cmd->add_option("--answers", gameday.answers, "Answers file with at_s on each step (format in README.md)")->required();
+  gameday_cmd->add_option("--team", gameday.team, "The team's name, as the scoreboard shows it (default: team)");
+  gameday_cmd->add_option("--seed", gameday.seed, "Random seed; the same answers and seed give the same game")->check(whole_number);
+  gameday_cmd->add_option("--signals", gameday.signals, "Signals the team had: all, or a list of metrics,logs,traces,profiles,rum");
+  gameday_cmd->add_option("--param", gameday.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
+  gameday_cmd->add_option("--save", gameday.save_dir, "Also save the game as a new attempt file in this folder");
+  gameday_cmd->add_flag("--json", gameday.json, "Print one JSON object: play's fields and the game's (schema in README.md)");
+
+  ScoreboardCommand scoreboard;
+  auto* scoreboard_cmd = app.add_subcommand("scoreboard", "Rank the game-day attempts in a folder");
+  scoreboard_cmd->add_option("dir", scoreboard.dir, "Folder of attempt files")->required();
+  scoreboard_cmd->add_flag("--json", scoreboard.json, "Print one JSON object");
+
+  DebriefCommand debrief;
+  auto* debrief_cmd = app.add_subcommand("debrief", "Write a game day's post-incident report (Markdown, with its chart as PNG)");
+  debrief_cmd->add_option("source", debrief.source, "A game-day attempt file, or a folder of them")->required();
+  debrief_cmd->add_option("--team", debrief.team, "Only this team's attempt");
+  debrief_cmd->add_option("-o,--output", debrief.output, "The report's path (the chart goes beside it); - or none: standard output");
+
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");
   bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison (at most what one run may simulate)")
@@ -134,7 +164,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
     if (known.empty())
-      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, track, quiz, check, list, bench, gui)");
+      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, gameday, scoreboard, debrief, track, quiz, check, list, bench, gui)");
   }
   try {
     app.parse(argc, argv);
@@ -158,6 +188,9 @@ int main(int argc, char** argv) {
       return perfloop::ui::run_gui(gui);
     }
     if (*play_cmd) return run_play(play);
+    if (*gameday_cmd) return run_gameday(gameday);
+    if (*scoreboard_cmd) return run_scoreboard(scoreboard);
+    if (*debrief_cmd) return run_debrief(debrief);
     if (*track_cmd) return run_track(track);
     if (*quiz_cmd) {
       quiz.action = *quiz_next ? "next" : *quiz_card ? "card" : *quiz_answer ? "answer" : "stats";

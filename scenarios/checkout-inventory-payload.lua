@@ -18,6 +18,10 @@ local function marshal(frame, kb, p)
                sized = true }
 end
 
+-- A game day's inject fires `t` seconds into the run, moved with the
+-- scenario's times and kept inside the run whatever they are set to.
+local function inject_at(p, t) return math.max(0, math.min(t, p.duration_s)) end
+
 return {
   id = "checkout-inventory-payload",
   title = "The /checkout inventory payload incident",
@@ -231,6 +235,24 @@ return {
           { day = 120, title = "payment-service adds 3-D Secure challenge data",
             text = "/authorize: + challenge (1 KB -> 1.6 KB)",
             set = { payment_response_kb = 1.6 }, harmful = false },
+        },
+      },
+      -- Game days: what the facilitator throws at the team. The SLO burn
+      -- alert pages about 1,060 s after the deploy with the defaults.
+      gameday = {
+        injects = {
+          { id = "promotions-deploy", at_s = inject_at(p, p.deploy_at_s + 360), kind = "deploy",
+            service = "promotions-service",
+            text = "promotions-service 2.31.0: coupon eligibility now evaluated by the new rules engine" },
+          { id = "exec-eta", at_s = inject_at(p, p.deploy_at_s + 1500), kind = "message",
+            text = "Director of e-commerce: the exec channel is asking about checkout. What do we know so far, "
+                .. "and when will it be back to normal?" },
+          { id = "conversion-page", at_s = inject_at(p, p.deploy_at_s + 1800), kind = "page",
+            service = "growth-analytics",
+            text = "growth-analytics: checkout conversion 9% below the same hour last week (alerts at 5%)" },
+          { id = "support-tickets", at_s = inject_at(p, p.deploy_at_s + 2400), kind = "message",
+            text = "Support lead: 37 tickets in the last hour about the pay button spinning for seconds. "
+                .. "Can someone write a status page update?" },
         },
       },
     }

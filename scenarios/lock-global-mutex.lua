@@ -15,6 +15,10 @@
 -- the lock is busy 1.5% -> 87% of the time; 8 cores 7% -> 18% busy;
 -- POST /quote p99 11 ms -> 106 ms -> 11 ms after the snapshot fix.
 
+-- A game day's inject fires `t` seconds into the run, moved with the
+-- scenario's times and kept inside the run whatever they are set to.
+local function inject_at(p, t) return math.max(0, math.min(t, p.duration_s)) end
+
 return {
   id = "lock-global-mutex",
   title = "Quotes wait in line for one currency-table lock",
@@ -202,6 +206,23 @@ return {
           { day = 84, title = "GET /rates lists twenty more currencies",
             text = "rates: 170 -> 190 currencies in the response",
             set = { rates_ms = p.rates_ms * 1.12 }, harmful = false },
+        },
+      },
+      -- Game days: what the facilitator throws at the team. The SLO burn
+      -- alert pages about 270 s after the deploy with the defaults.
+      gameday = {
+        injects = {
+          { id = "promotions-deploy", at_s = inject_at(p, p.deploy_at_s + 120), kind = "deploy",
+            service = "promotions-service",
+            text = "promotions-service 3.14.0: weekend campaign codes switched on for every storefront" },
+          { id = "campaign-email", at_s = inject_at(p, p.deploy_at_s + 330), kind = "message",
+            text = "Product manager: the campaign email reaches two million shoppers at the top of the hour. "
+                .. "Will quotes be healthy by then?" },
+          { id = "checkout-web-page", at_s = inject_at(p, p.deploy_at_s + 450), kind = "page",
+            service = "checkout-web",
+            text = "checkout-web: the 'calculating your total' step has been over its objective for 10 minutes" },
+          { id = "partner-update", at_s = inject_at(p, p.deploy_at_s + 620), kind = "message",
+            text = "Account manager: our largest B2B partner wants a written incident update within 30 minutes" },
         },
       },
     }

@@ -14,6 +14,10 @@
 
 local function round_trip_ms(p, rows) return p.db_rtt_ms + p.db_exec_ms + p.db_row_ms * rows end
 
+-- A game day's inject fires `t` seconds into the run, moved with the
+-- scenario's times and kept inside the run whatever they are set to.
+local function inject_at(p, t) return math.max(0, math.min(t, p.duration_s)) end
+
 return {
   id = "orders-n-plus-1",
   title = "The /orders N+1: one query per line item",
@@ -221,6 +225,22 @@ return {
           { day = 95, title = "Session tokens verified against a second Redis",
             text = "auth: + second Redis GET for revoked tokens",
             set = { session_ms = p.session_ms * 1.6 }, harmful = false },
+        },
+      },
+      -- Game days: what the facilitator throws at the team. The SLO burn
+      -- alert pages about 70 s after the deploy with the defaults.
+      gameday = {
+        injects = {
+          { id = "db-minor-upgrade", at_s = inject_at(p, p.deploy_at_s - 120), kind = "deploy",
+            service = "orders-db",
+            text = "orders-db: Postgres 15.6 -> 15.7 on the primary, rolling restart finished, replicas in sync" },
+          { id = "care-chats", at_s = inject_at(p, p.deploy_at_s + 210), kind = "message",
+            text = "Customer care: a dozen chats in ten minutes from shoppers whose order history will not load" },
+          { id = "mobile-page", at_s = inject_at(p, p.deploy_at_s + 330), kind = "page", service = "mobile-bff",
+            text = "mobile-bff: Orders tab over its latency objective for 5 minutes; app reviews mention a spinner" },
+          { id = "leadership-eta", at_s = inject_at(p, p.deploy_at_s + 480), kind = "message",
+            text = "Engineering manager: the leadership sync starts in 20 minutes. Do we have a cause yet, "
+                .. "and an ETA for the order history page?" },
         },
       },
     }

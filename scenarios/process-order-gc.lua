@@ -15,6 +15,10 @@
 
 local LINES_PER_ORDER = 40
 
+-- A game day's inject fires `t` seconds into the run, moved with the
+-- scenario's times and kept inside the run whatever they are set to.
+local function inject_at(p, t) return math.max(0, math.min(t, p.duration_s)) end
+
 return {
   id = "process-order-gc",
   title = "processOrder is hot, and the garbage collector is why",
@@ -222,6 +226,24 @@ return {
           { day = 96, title = "fraud.Score adds a device-fingerprint feature",
             text = "fraud: + device fingerprint model (5.0 ms -> 5.4 ms per order)",
             set = { fraud_ms = p.fraud_ms * 1.08 }, harmful = false },
+        },
+      },
+      -- Game days: what the facilitator throws at the team. The SLO burn
+      -- alert pages about 1,330 s after the deploy with the defaults.
+      gameday = {
+        injects = {
+          { id = "inventory-deploy", at_s = inject_at(p, p.deploy_at_s + 300), kind = "deploy",
+            service = "inventory-service",
+            text = "inventory-service 5.2.0: stock reservations now written to the new regional tables" },
+          { id = "pick-wave", at_s = inject_at(p, p.deploy_at_s + 1440), kind = "message",
+            text = "Warehouse operations: the afternoon pick wave is cut in 40 minutes from the orders we have "
+                .. "by then. How long will placing an order stay slow?" },
+          { id = "storefront-page", at_s = inject_at(p, p.deploy_at_s + 1500), kind = "page",
+            service = "storefront-web",
+            text = "storefront-web: 'Place order' response time over its objective for 15 minutes" },
+          { id = "seller-tickets", at_s = inject_at(p, p.deploy_at_s + 1800), kind = "message",
+            text = "Marketplace support: 25 sellers say their buyers wait on the order confirmation, "
+                .. "and more keep writing in" },
         },
       },
     }

@@ -2,17 +2,22 @@
 // [SECTION] The service model: params, steps, spans, errors by field
 // [SECTION] Catalogue card, bottlenecks and enforce
 // [SECTION] Client bundles and their modules
+// [SECTION] Game day injects
 //
 // The scenario loader turns a script's result into a ModelSpec and refuses a
 // broken one with the path of the field at fault.
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "sim/scenarios/scenario_loader.h"
+#include "test_support.h"
 
 using namespace perfloop;
 
@@ -719,4 +724,272 @@ TEST_CASE("a client bundle may list its modules; the bundle is their sum", "[loa
     CHECK(f.field().find("execute_ms") != std::string::npos);
     CHECK(std::string(f.message()).find("add up to 80 ms") != std::string::npos);
   }
+}
+
+// ============================================================================
+// [SECTION] Game day injects
+// ============================================================================
+
+namespace {
+
+// The catalogue scenarios a game day can be run on, with their injects.
+const char* const kGameDayScenarios[] = {"checkout-inventory-payload", "orders-n-plus-1", "lock-global-mutex",
+                                         "process-order-gc"};
+
+std::string catalogue_file(const std::string& id) { return test::source_path("scenarios/" + id + ".lua"); }
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+bool inject_order(const InjectSpec& a, const InjectSpec& b) {
+  return a.at_s != b.at_s ? a.at_s < b.at_s : a.id < b.id;
+}
+
+// Two injects around the template's /checkout; EXTRA of scenario_with().
+std::string injects_with(const std::string& first, const std::string& second) {
+  return scenario_with("cpu { frame = 'f', ms = 1 },", "gameday = { injects = {\n  " + first + ",\n  " + second + ",\n} },");
+}
+
+const std::string kPage = "{ id = 'second-page', at_s = 300, kind = 'page', service = 'payments', text = 'p' }";
+
+// Builds the template with `first` and kPage as its injects; it must fail.
+ScenarioError inject_error(const std::string& name, const std::string& first, const std::string& second = kPage) {
+  return build_error(name, injects_with(first, second));
+}
+
+}  // namespace
+
+TEST_CASE("injects are read from gameday, sorted by time then id", "[loader][injects]") {
+  const std::string text = injects_with(
+      "{ id = 'eta', at_s = 450, kind = 'message', text = 'Manager: ETA?' }",
+      "{ id = 'red-herring', at_s = 120.5, kind = 'deploy', service = 'search', text = 'search 1.2: new ranking' },\n"
+      "  { id = 'b-page', at_s = 450, kind = 'page', service = 'payments', text = 'payments: declines up' },\n"
+      "  { id = 'start', at_s = 0, kind = 'message', text = 'Facilitator: the game starts' },\n"
+      "  { id = 'end', at_s = 600, kind = 'message', text = 'Facilitator: time is up' }");
+  ScenarioScript script = ScenarioScript::load(write_loader_temp("injects.lua", text));
+  const ScenarioBuild build = script.build(script.resolve({}));
+  REQUIRE(build.injects.size() == 5);
+  CHECK(build.injects[0].id == "start");
+  CHECK(build.injects[1].id == "red-herring");
+  CHECK(build.injects[1].at_s == 120.5);
+  CHECK(build.injects[1].kind == "deploy");
+  CHECK(build.injects[1].service == "search");
+  CHECK(build.injects[1].text == "search 1.2: new ranking");
+  CHECK(build.injects[2].id == "b-page");  // same time as "eta": by id
+  CHECK(build.injects[3].id == "eta");
+  CHECK(build.injects[3].service.empty());
+  CHECK(build.injects[4].id == "end");  // at the very end of the run is still in it
+  CHECK(std::is_sorted(build.injects.begin(), build.injects.end(), inject_order));
+
+  // Optional, and an empty table is fine.
+  ScenarioScript none = ScenarioScript::load(write_loader_temp("no_injects.lua", scenario_with("")));
+  CHECK(none.build(none.resolve({})).injects.empty());
+  ScenarioScript empty =
+      ScenarioScript::load(write_loader_temp("empty_injects.lua", scenario_with("", "gameday = { injects = {} },")));
+  CHECK(empty.build(empty.resolve({})).injects.empty());
+}
+
+TEST_CASE("broken injects name the field at fault", "[loader][injects]") {
+  auto names = [](const ScenarioError& e, const std::string& field) {
+    CHECK(e.field() == field);
+    CHECK(std::string(e.what()).find(field + ": ") != std::string::npos);
+  };
+  SECTION("unknown kind") {
+    const ScenarioError e =
+        inject_error("i_kind.lua", kPage, "{ id = 'x', at_s = 10, kind = 'pager', service = 's', text = 't' }");
+    names(e, "gameday.injects[2].kind");
+    CHECK(e.message() == "must be \"page\", \"deploy\" or \"message\", got \"pager\"");
+  }
+  SECTION("missing kind") {
+    const ScenarioError e = inject_error("i_no_kind.lua", "{ id = 'x', at_s = 10, text = 't' }");
+    names(e, "gameday.injects[1].kind");
+    CHECK(e.message() == "is required");
+  }
+  SECTION("a deploy without a service") {
+    const ScenarioError e = inject_error("i_deploy.lua", "{ id = 'x', at_s = 10, kind = 'deploy', text = 'v2 out' }");
+    names(e, "gameday.injects[1].service");
+    CHECK(e.message() == "is required for a deploy (what deploys)");
+  }
+  SECTION("a page with an empty service") {
+    const ScenarioError e =
+        inject_error("i_page.lua", "{ id = 'x', at_s = 10, kind = 'page', service = '', text = 'paged' }");
+    names(e, "gameday.injects[1].service");
+    CHECK(e.message() == "must not be empty");
+  }
+  SECTION("a message from a service") {
+    const ScenarioError e =
+        inject_error("i_message.lua", "{ id = 'x', at_s = 10, kind = 'message', service = 's', text = 'hi' }");
+    names(e, "gameday.injects[1].service");
+  }
+  SECTION("after the end of the run") {
+    const ScenarioError e = inject_error("i_late.lua", "{ id = 'x', at_s = 601, kind = 'message', text = 't' }");
+    names(e, "gameday.injects[1].at_s");
+    CHECK(e.message() == "must be within the run, [0, 600] (duration_s), got 601");
+  }
+  SECTION("before the start, or not a number") {
+    names(inject_error("i_early.lua", "{ id = 'x', at_s = -1, kind = 'message', text = 't' }"),
+          "gameday.injects[1].at_s");
+    const ScenarioError e = inject_error("i_nan.lua", "{ id = 'x', at_s = 0/0, kind = 'message', text = 't' }");
+    names(e, "gameday.injects[1].at_s");
+    CHECK(e.message() == "must be a finite number, got nan");
+    names(inject_error("i_no_time.lua", "{ id = 'x', kind = 'message', text = 't' }"), "gameday.injects[1].at_s");
+  }
+  SECTION("duplicate id") {
+    const ScenarioError e = inject_error(
+        "i_dup.lua", kPage, "{ id = 'second-page', at_s = 20, kind = 'message', text = 't' }");
+    names(e, "gameday.injects[2].id");
+    CHECK(e.message() == "duplicate inject id \"second-page\"");
+  }
+  SECTION("id outside [a-z0-9-]+") {
+    const ScenarioError e = inject_error("i_id.lua", "{ id = 'Second_Page', at_s = 20, kind = 'message', text = 't' }");
+    names(e, "gameday.injects[1].id");
+    CHECK(e.message().find("must match [a-z0-9-]+") == 0);
+  }
+  SECTION("text empty, too long, or more than one line") {
+    names(inject_error("i_empty.lua", "{ id = 'x', at_s = 1, kind = 'message', text = '' }"),
+          "gameday.injects[1].text");
+    const ScenarioError e =
+        inject_error("i_long.lua", "{ id = 'x', at_s = 1, kind = 'message', text = string.rep('a', 301) }");
+    names(e, "gameday.injects[1].text");
+    CHECK(e.message().find("must be at most 300 bytes") == 0);
+    names(inject_error("i_lines.lua", "{ id = 'x', at_s = 1, kind = 'message', text = 'one\\ntwo' }"),
+          "gameday.injects[1].text");
+  }
+  SECTION("unknown fields") {
+    const ScenarioError e =
+        inject_error("i_field.lua", "{ id = 'x', at_s = 1, kind = 'message', text = 't', colour = 'red' }");
+    names(e, "gameday.injects[1].colour");
+    CHECK(e.message().find("unknown field (expected one of: id, at_s,") == 0);
+    const ScenarioError g =
+        build_error("i_gameday.lua", scenario_with("", "gameday = { inject = {} },"));
+    names(g, "gameday.inject");
+    const ScenarioError h = build_error("i_table.lua", scenario_with("", "gameday = { injects = { 'page' } },"));
+    names(h, "gameday.injects[1]");
+  }
+}
+
+TEST_CASE("the game day scenarios carry a page, a red herring and pressure, all inside the run",
+          "[loader][injects][catalogue]") {
+  std::set<std::string> kinds;
+  for (const char* id : kGameDayScenarios) {
+    INFO(id);
+    ScenarioScript script = ScenarioScript::load(catalogue_file(id));
+    const ScenarioBuild build = script.build(script.resolve({}));
+    const std::vector<InjectSpec>& injects = build.injects;
+    CHECK(injects.size() >= 3);
+    CHECK(injects.size() <= 4);
+    CHECK(std::is_sorted(injects.begin(), injects.end(), inject_order));
+    std::set<std::string> ids, own_kinds, deployed;
+    for (const TimelineEvent& event : build.timeline)
+      if (event.kind == "deploy") deployed.insert(event.service);
+    for (const InjectSpec& inject : injects) {
+      INFO(inject.id);
+      CHECK(ids.insert(inject.id).second);
+      own_kinds.insert(inject.kind);
+      CHECK(inject.at_s >= 0.0);
+      CHECK(inject.at_s <= build.duration_s);
+      // A second page comes from another team; the red herring deploys somewhere the incident did not start.
+      if (inject.kind == "page") CHECK(inject.service != build.model.service.name);
+      if (inject.kind == "deploy") CHECK(deployed.count(inject.service) == 0);
+    }
+    CHECK(own_kinds == std::set<std::string>{"deploy", "message", "page"});
+    kinds.insert(own_kinds.begin(), own_kinds.end());
+
+    // Times follow the params: squeezed as the quiz squeezes a run, they stay inside it.
+    const ParamValues defaults = script.resolve({});
+    const double squeeze = 600.0 / defaults.at("duration_s");
+    ParamValues squeezed;
+    for (const ParamSpec& p : script.params())
+      if (p.unit == "s") squeezed[p.name] = std::round(defaults.at(p.name) * squeeze);
+    const ScenarioBuild short_run = script.build(squeezed);
+    REQUIRE(short_run.injects.size() == injects.size());
+    for (const InjectSpec& inject : short_run.injects) CHECK(inject.at_s <= short_run.duration_s);
+    // ...and move when the incident moves.
+    ParamValues later = defaults;
+    later["deploy_at_s"] += 60.0;
+    const ScenarioBuild moved = script.build(later);
+    for (std::size_t i = 0; i < injects.size(); ++i) CHECK(moved.injects[i].at_s == injects[i].at_s + 60.0);
+  }
+  CHECK(kinds == std::set<std::string>{"deploy", "message", "page"});
+}
+
+TEST_CASE("inject texts never give the answer away", "[loader][injects][catalogue]") {
+  int with_injects = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::source_path("scenarios"))) {
+    if (entry.path().extension() != ".lua") continue;
+    INFO(entry.path().filename().string());
+    ScenarioScript script = ScenarioScript::load(entry.path().string());
+    const ScenarioBuild build = script.build(script.resolve({}));
+    if (build.injects.empty()) continue;
+    ++with_injects;
+    // What a team must find for itself: each bottleneck's families, hot spot
+    // and right fixes, and the service whose deploy started it.
+    std::vector<std::string> secrets;
+    for (const BottleneckSpec& b : build.bottlenecks) {
+      for (const std::string& family : b.families) {
+        secrets.push_back(family);
+        std::string spaced = family;
+        std::replace(spaced.begin(), spaced.end(), '-', ' ');
+        secrets.push_back(spaced);
+      }
+      secrets.push_back(b.hot_frame);
+      if (!b.hot_span.empty()) secrets.push_back(b.hot_span);
+      secrets.insert(secrets.end(), b.right_fixes.begin(), b.right_fixes.end());
+      for (const TimelineEvent& event : build.timeline)
+        if (event.kind == "deploy" && event.at_s == b.symptom.onset_s && !event.service.empty())
+          secrets.push_back(event.service);
+    }
+    for (const InjectSpec& inject : build.injects) {
+      INFO(inject.id << ": " << inject.text);
+      for (const std::string& secret : secrets) {
+        INFO(secret);
+        CHECK(lower(inject.text).find(lower(secret)) == std::string::npos);
+        CHECK(lower(inject.service) != lower(secret));
+      }
+    }
+  }
+  CHECK(with_injects >= static_cast<int>(std::size(kGameDayScenarios)));
+}
+
+TEST_CASE("injects travel back from the script's child process whole", "[loader][injects][sandbox][process]") {
+  ScriptOptions in_process;
+  in_process.isolation = ScriptIsolation::InProcess;
+  ScenarioScript child = ScenarioScript::load(catalogue_file("checkout-inventory-payload"));  // the default
+  ScenarioScript local = ScenarioScript::load(catalogue_file("checkout-inventory-payload"), in_process);
+  const std::vector<InjectSpec> a = child.build(child.resolve({})).injects;
+  const std::vector<InjectSpec> b = local.build(local.resolve({})).injects;
+  REQUIRE(a.size() == b.size());
+  REQUIRE(!a.empty());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].id == b[i].id);
+    CHECK(a[i].at_s == b[i].at_s);
+    CHECK(a[i].kind == b[i].kind);
+    CHECK(a[i].service == b[i].service);
+    CHECK(a[i].text == b[i].text);
+  }
+}
+
+TEST_CASE("injects change nothing the simulation sees", "[loader][injects][determinism]") {
+  // The same scenario with its gameday table evaluated to nil.
+  std::ifstream in(catalogue_file("lock-global-mutex"), std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string without = replace_once(text, "gameday = {", "gameday = nil and {");
+  const ParamValues short_run{{"duration_s", 600.0}, {"deploy_at_s", 200.0}, {"fix_at_s", 400.0}};
+  auto report = [&](const std::string& name, const std::string& script_text) {
+    ScenarioScript script = ScenarioScript::load(write_loader_temp(name, script_text));
+    PlannedRun planned = plan_run(script, short_run, {"snapshot"}, 7);
+    Simulation sim(planned.plan);
+    sim.run();
+    RunInfo info{script.id(), script.title(), &planned, 0.0};
+    nlohmann::json json = report_json(sim, info, ReportOptions{true, 3});
+    json.erase("perf");
+    return std::pair{json.dump(), script.build(planned.params).injects.size()};
+  };
+  const auto [with_dump, with_count] = report("with_injects.lua", text);
+  const auto [without_dump, without_count] = report("without_injects.lua", without);
+  CHECK(with_count >= 3);
+  CHECK(without_count == 0);
+  CHECK(with_dump == without_dump);
 }

@@ -27,6 +27,8 @@ std::string in_quotes(const std::string& s) { return quote(s, 80); }
 
 // A frame or an id is a line, not a document; this keeps a saved attempt small.
 constexpr std::size_t kMaxAnswerText = 4096;
+// A game day's clock never runs past a simulated day (the scenarios' longest run).
+constexpr double kMaxAtSeconds = 86400.0;
 
 bool is_identifier(const std::string& key) {
   if (key.empty() || key.size() > 64 || std::isdigit(static_cast<unsigned char>(key[0]))) return false;
@@ -194,6 +196,17 @@ FixAnswer read_fix(const Object& o, const ScenarioBuild& build) {
   FixAnswer a;
   a.seconds = o.seconds();
   a.id = one_of(o, "id", fix_ids(build));
+  if (o.has("tried")) {
+    const json& list = o.require("tried");
+    if (!list.is_array() || list.size() > 64) o.fail("tried", "must be an array of at most 64 {id, at_s} objects");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const Object t(o.file(), o.at("tried") + "[" + std::to_string(i) + "]", list[i], {"id", "at_s"});
+      FixTry attempt{one_of(t, "id", fix_ids(build)), t.number("at_s", 0.0, kMaxAtSeconds)};
+      if (!a.tried.empty() && attempt.at_s < a.tried.back().at_s)
+        t.fail("at_s", "must not be before the fix tried before it");
+      a.tried.push_back(attempt);
+    }
+  }
   return a;
 }
 
@@ -239,9 +252,11 @@ std::optional<T> optional_step(const Object& parent, const json& value, const st
   if (!value.contains(key)) return std::nullopt;
   keys.push_back("seconds");
   keys.push_back("hints_used");
+  keys.push_back("at_s");
   const Object o(parent.file(), parent.at(key), value.at(key), std::move(keys));
   T answer = read(o);
   answer.hints_used = o.hints_used();
+  if (o.has("at_s")) answer.at_s = o.number("at_s", 0.0, kMaxAtSeconds);
   return answer;
 }
 
@@ -266,7 +281,7 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
     throw AnswersError(file + ":" + std::to_string(line_of(text, e.byte)), "",
                        "not valid JSON (" + (colon == std::string::npos ? what : what.substr(colon)) + ")");
   }
-  const Object top(file, "", doc, {"format", "version", "scenario", "bottlenecks", "enforce"});
+  const Object top(file, "", doc, {"format", "version", "scenario", "bottlenecks", "enforce", "ack_s"});
   Answers answers;
   if (top.has("format") && top.text("format") != "perfloop-answers")
     top.fail("format", "must be \"perfloop-answers\", got " + in_quotes(top.text("format")));
@@ -298,7 +313,7 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
                                                      [](const Object& o) { return read_classify(o); });
       entry.predict = optional_step<PredictAnswer>(b, v, "predict", {"fix", "share_pct", "speedup", "headline", "go"},
                                                    [&](const Object& o) { return read_predict(o, build); });
-      entry.fix = optional_step<FixAnswer>(b, v, "fix", {"id"}, [&](const Object& o) { return read_fix(o, build); });
+      entry.fix = optional_step<FixAnswer>(b, v, "fix", {"id", "tried"}, [&](const Object& o) { return read_fix(o, build); });
       entry.verify = optional_step<VerifyAnswer>(b, v, "verify", {"hotspot_shrank", "headline_improved", "target_met"},
                                                  [](const Object& o) { return read_verify(o); });
       entry.move_on = optional_step<MoveOnAnswer>(b, v, "move_on", {"resolved", "next_frame"},
@@ -308,6 +323,13 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
   }
   answers.enforce = optional_step<EnforceAnswer>(top, doc, "enforce", {"gates"},
                                                  [&](const Object& o) { return read_enforce(o, build); });
+  if (top.has("ack_s")) answers.ack_s = top.number("ack_s", 0.0, kMaxAtSeconds);
+  for (std::size_t i = 0; i < answers.bottlenecks.size(); ++i) {
+    const auto& fix = answers.bottlenecks[i].fix;
+    if (fix && !fix->tried.empty() && fix->at_s >= 0 && fix->tried.back().at_s > fix->at_s)
+      throw AnswersError(file, "bottlenecks[" + std::to_string(i) + "].fix.at_s",
+                         "must not be before the fixes listed in tried");
+  }
   return answers;
 }
 
@@ -331,6 +353,7 @@ namespace {
 void put_seconds(json& j, const StepAnswer& a) {
   if (a.seconds >= 0.0) j["seconds"] = a.seconds;
   if (a.hints_used > 0) j["hints_used"] = a.hints_used;
+  if (a.at_s >= 0.0) j["at_s"] = a.at_s;
 }
 
 }  // namespace
@@ -362,6 +385,11 @@ nlohmann::json answers_to_json(const Answers& answers) {
     }
     if (b.fix) {
       entry["fix"] = {{"id", b.fix->id}};
+      if (!b.fix->tried.empty()) {
+        json tried = json::array();
+        for (const auto& t : b.fix->tried) tried.push_back({{"id", t.id}, {"at_s", t.at_s}});
+        entry["fix"]["tried"] = std::move(tried);
+      }
       put_seconds(entry["fix"], *b.fix);
     }
     if (b.verify) {
@@ -389,6 +417,7 @@ nlohmann::json answers_to_json(const Answers& answers) {
     doc["enforce"] = {{"gates", std::move(gates)}};
     put_seconds(doc["enforce"], *answers.enforce);
   }
+  if (answers.ack_s >= 0.0) doc["ack_s"] = answers.ack_s;
   return doc;
 }
 

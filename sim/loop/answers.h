@@ -37,6 +37,8 @@ inline constexpr int kMaxHintsUsed = 3;
 struct StepAnswer {
   double seconds = -1.0;  // time the learner spent on the step; <0: not recorded
   int hints_used = 0;     // 0..kMaxHintsUsed
+  // Game days: the simulated second the step was answered at; <0: not timed.
+  double at_s = -1.0;
 };
 
 struct ObserveAnswer : StepAnswer {
@@ -64,8 +66,16 @@ struct PredictAnswer : StepAnswer {
   bool go = false;          // does the fix bring the headline back within target?
 };
 
+// A game day's fix that was applied live and did not end the incident,
+// before the one answered (which lands at the answer's at_s).
+struct FixTry {
+  std::string id;
+  double at_s = 0.0;
+};
+
 struct FixAnswer : StepAnswer {
   std::string id;
+  std::vector<FixTry> tried;  // earlier fixes of a game day, in the order applied
 };
 
 struct VerifyAnswer : StepAnswer {
@@ -103,6 +113,9 @@ struct Answers {
   std::string scenario;
   std::vector<BottleneckAnswers> bottlenecks;  // in the scenario's order; fewer when a run stopped early
   std::optional<EnforceAnswer> enforce;
+  // Game days: when the team acknowledged the page (opened Observe), in
+  // simulated seconds; <0: not given (then Observe's at_s stands for it).
+  double ack_s = -1.0;
 };
 
 // Parses and checks against the scenario (ids of fixes, gates, endpoints;

@@ -1,7 +1,7 @@
 // The reader of what build(p) returns, for the scenario loader's files only:
 // the service model (service, load, endpoints, spans and steps, SLO,
-// timeline, fixes: scenario_service.cpp) and the teaching truth
-// (bottlenecks, symptoms, hints, gates, future changes:
+// timeline, fixes, and a game day's injects: scenario_service.cpp) and the
+// teaching truth (bottlenecks, symptoms, hints, gates, future changes:
 // scenario_truth.cpp), and the check that every hot spot shows in the
 // service as it ships.
 #pragma once
@@ -59,6 +59,8 @@ class BuildReader {
   std::vector<TimelineEvent> read_timeline(const Record& top) const;
 
   std::vector<FixSpec> read_fixes(const Record& top) const;
+
+  std::vector<InjectSpec> read_injects(const Record& top, double duration_s) const;
 
   std::string read_slug(const Record& record, std::string_view key) const;
 

@@ -31,6 +31,9 @@ constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
 constexpr std::size_t kMaxTextBytes = 4096;
 // A pager line: shown on a card before the title is.
 constexpr std::size_t kMaxPagerBytes = 120;
+// A game day's inject: one line a team reads while it works the incident.
+constexpr std::size_t kMaxInjectTextBytes = 300;
+constexpr std::size_t kMaxInjects = 100;
 constexpr std::size_t kMaxListItems = 1000;
 constexpr std::size_t kMaxEndpoints = 64;
 constexpr std::size_t kMaxBottlenecks = 20;

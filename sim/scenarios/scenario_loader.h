@@ -39,6 +39,17 @@ class ScenarioError : public std::runtime_error {
   std::string traceback_;
 };
 
+// Something a game day's facilitator throws at the team (an "inject"): a
+// second page, a deploy elsewhere that did not cause the incident, a message
+// that adds pressure. Never part of the simulated service.
+struct InjectSpec {
+  std::string id;       // unique within the scenario: [a-z0-9-]+
+  double at_s = 0.0;    // when it fires unless the facilitator sends it earlier or holds it, simulated seconds
+  std::string kind;     // page, deploy, message
+  std::string service;  // who pages, or what deploys (required for page and deploy); empty for a message
+  std::string text;     // what the team sees, one line
+};
+
 // What build(p) returned for one set of parameter values.
 struct ScenarioBuild {
   ModelSpec model;
@@ -50,6 +61,7 @@ struct ScenarioBuild {
   double fix_spacing_s = 0.0;          // several --fix ids land this far apart, in the order given
   std::vector<BottleneckSpec> bottlenecks;  // in the order the learner meets them
   EnforceSpec enforce;
+  std::vector<InjectSpec> injects;  // sorted by at_s
 };
 
 // The scenario's catalogue card.

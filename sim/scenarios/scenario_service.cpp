@@ -1,6 +1,7 @@
 // build(p)'s result, the service model: service, load, endpoints with their
-// span trees and steps, SLO, timeline and fixes. Every number is checked
-// against its bounds, every text against the text rules (scenario_fields.h).
+// span trees and steps, SLO, timeline and fixes; and beside it a game day's
+// injects, which the simulation never sees. Every number is checked against
+// its bounds, every text against the text rules (scenario_fields.h).
 #include "sim/engine/program.h"
 #include "sim/scenarios/scenario_build_reader.h"
 
@@ -10,7 +11,7 @@ ScenarioBuild BuildReader::read(const LuaValue& result) const {
   if (!result.is_table()) reader_.fail({}, "build(p) must return a table, got " + describe_value(result));
   const Record top(reader_, result, {},
                    {"duration_s", "fix_at_s", "first_phase", "trace_sample_rate", "profile_hz", "service", "load",
-                    "slo", "endpoints", "timeline", "fixes", "fix_spacing_s", "bottlenecks", "enforce"});
+                    "slo", "endpoints", "timeline", "fixes", "fix_spacing_s", "bottlenecks", "enforce", "gameday"});
   ScenarioBuild build;
   build.duration_s = top.number("duration_s", Bounds{0.0, kMaxDurationS, true, false, false});
   // Not capped at duration_s: a shorter run (a param) simply ends before the fix.
@@ -33,6 +34,7 @@ ScenarioBuild BuildReader::read(const LuaValue& result) const {
   build.bottlenecks = read_bottlenecks(top, model.endpoints, model.slo, build.fixes);
   check_header_families(build.bottlenecks);
   build.enforce = read_enforce(top, model.endpoints, !build.bottlenecks.empty());
+  build.injects = read_injects(top, build.duration_s);
   return build;
 }
 
@@ -405,6 +407,52 @@ std::vector<FixSpec> BuildReader::read_fixes(const Record& top) const {
     fixes.push_back(std::move(fix));
   }
   return fixes;
+}
+
+// A game day's injects: what a facilitator throws at the team during the
+// live run. They change nothing in the model; each fires within the run.
+std::vector<InjectSpec> BuildReader::read_injects(const Record& top, double duration_s) const {
+  std::vector<InjectSpec> injects;
+  const LuaValue* gameday = top.find("gameday");
+  if (!gameday) return injects;
+  const Record record(reader_, *gameday, top.at("gameday"), {"injects"});
+  const LuaValue* list = record.find("injects");
+  if (!list) return injects;
+  const Place list_place = record.at("injects");
+  std::set<std::string> ids;
+  for (const LuaItem& item : reader_.sequence(*list, list_place, false, kMaxInjects)) {
+    const Record r(reader_, item.value, {index_path(list_place.path, item.index), list_place.line},
+                   {"id", "at_s", "kind", "service", "text"});
+    InjectSpec inject;
+    inject.id = r.text("id");
+    if (!is_slug(inject.id)) r.fail("id", "must match [a-z0-9-]+, got " + in_quotes(inject.id));
+    if (!ids.insert(inject.id).second) r.fail("id", "duplicate inject id " + in_quotes(inject.id));
+    inject.at_s = r.number("at_s", up_to(kMaxDurationS));
+    if (inject.at_s > duration_s)
+      r.fail("at_s", "must be within the run, [0, " + format_number(duration_s) + "] (duration_s), got " +
+                         format_number(inject.at_s));
+    inject.kind = read_choice(r, "kind", nullptr, {"page", "deploy", "message"});
+    if (inject.kind == "message") {
+      if (r.find("service"))
+        r.fail("service", "a message comes from no service (only a page or a deploy names one)");
+    } else {
+      if (!r.find("service"))
+        r.fail("service", "is required for a " + inject.kind + " (" +
+                              (inject.kind == "page" ? "who pages" : "what deploys") + ")");
+      inject.service = r.text("service");
+    }
+    inject.text = r.text("text");
+    if (inject.text.size() > kMaxInjectTextBytes)
+      r.fail("text", "must be at most " + std::to_string(kMaxInjectTextBytes) + " bytes, one line a team reads, got " +
+                         std::to_string(inject.text.size()));
+    if (inject.text.find_first_of("\n\t") != std::string::npos)
+      r.fail("text", "must be one line, without newlines or tabs");
+    injects.push_back(std::move(inject));
+  }
+  std::sort(injects.begin(), injects.end(), [](const InjectSpec& a, const InjectSpec& b) {
+    return a.at_s != b.at_s ? a.at_s < b.at_s : a.id < b.id;
+  });
+  return injects;
 }
 
 }  // namespace perfloop::scenario_fields

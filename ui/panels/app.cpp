@@ -109,6 +109,10 @@ void handle_keys(AppState& state) {
       go_to(state, kLoopSteps[static_cast<std::size_t>(c - '1')]);
     if (c == 'g' || c == 'G') state.learn.glossary_open = !state.learn.glossary_open;
   }
+  // F9, by GLFW's key code (ImGui 1.86 indexes keys by the backend's): the
+  // facilitator's panel, only while a game is on.
+  constexpr int kKeyF9 = 298;
+  if (state.game.active && ImGui::IsKeyPressed(kKeyF9, false)) state.game.facilitator_open = !state.game.facilitator_open;
 }
 
 // Esc goes back: out of the picker, or one step. Checked after the panel
@@ -311,6 +315,8 @@ void commit_and_advance(AppState& state, LoopStep step) {
   // The coach explains the step just answered at the top of the next panel.
   state.learn.explained_step = step;
   state.learn.explained_bottleneck = state.play.bottleneck;
+  // A game day records when, on its clock, each answer was given.
+  if (state.game.active) draft_of(state.play, step).at_s = state.game.view.clock_s;
   state.step = commit_step(state.play, step, seconds);
   if (state.play.finished) state.step = LoopStep::MoveOn;
   if (current) state.play.step_opened_at = state.now;
@@ -400,7 +406,8 @@ namespace {
 
 void draw_frame(AppState& state) {
   state.now = ImGui::GetTime();
-  state.worker.refresh(state.run);
+  if (state.game.active) update_game(state);
+  else state.worker.refresh(state.run);
   state.view = state.session.view();
   // The scenario's bottleneck count is known once the session has built it;
   // start_play could only guess one.
@@ -409,7 +416,7 @@ void draw_frame(AppState& state) {
   adopt_scenario_id(state);
   take_catalogue(state);
   collect_worker_errors(state);
-  keep_run_current(state);
+  if (!state.game.active) keep_run_current(state);
   handle_keys(state);
   const bool typing = ImGui::GetIO().WantTextInput;  // as of the frame's start, as handle_keys saw it
 
@@ -424,9 +431,22 @@ void draw_frame(AppState& state) {
     if (state.picking) draw_scenario_picker(state);
     else if (state.screen == Screen::Track) draw_track_screen(state);
     else if (state.screen == Screen::Practise) draw_practise_screen(state);
+    else if (state.screen == Screen::GameSetup) draw_game_setup(state);
+    else if (state.screen == Screen::Scoreboard) draw_scoreboard_screen(state);
+    else if (state.screen == Screen::Debrief) draw_debrief_screen(state);
     else draw_home_screen(state);
     ImGui::End();
+    if (state.game.active && state.game.facilitator_open) draw_facilitator(state);
     if (state.learn.glossary_open) draw_glossary(state);
+    handle_escape(state, typing);
+    return;
+  }
+  // A game shows its bar over everything, and nothing else until the page
+  // is acknowledged.
+  if (state.game.active && !draw_game_bar(state)) {
+    draw_error_panel(state);
+    ImGui::End();
+    if (state.game.facilitator_open) draw_facilitator(state);
     handle_escape(state, typing);
     return;
   }
@@ -449,6 +469,7 @@ void draw_frame(AppState& state) {
   ImGui::EndChild();
   ImGui::End();
   if (state.learn.glossary_open) draw_glossary(state);
+  if (state.game.active && state.game.facilitator_open) draw_facilitator(state);
   handle_escape(state, typing);
 }
 

@@ -20,6 +20,7 @@
 #include "ui/core/settings.h"
 #include "ui/platform/sim_worker.h"
 #include "ui/core/waterfall_layout.h"
+#include "ui/panels/gameday.h"
 #include "ui/widgets/widget_flame.h"
 #include "ui/widgets/widget_timeseries.h"
 
@@ -74,7 +75,7 @@ struct PractiseView {
 };
 
 // Which screen fills the window.
-enum class Screen { Home, Track, Play, Practise };
+enum class Screen { Home, Track, Play, Practise, GameSetup, Scoreboard, Debrief };
 
 // The guided track and the coach: their texts, read once at start.
 struct LearnState {
@@ -115,6 +116,7 @@ struct AppState {
   LearnState learn;
   PractiseState practise;      // the self-paced quiz
   PractiseView practise_view;
+  GameState game;              // an incident game day (its worker, its record, its results)
   DataFolder data;             // the learner's data folder (attempts, progress)
   // False while the data folder's marker is still to be written (before its
   // first attempt); a plain --save folder, or none, has nothing to prepare.

@@ -130,6 +130,11 @@ void draw_hints(AppState& state, LoopStep step) {
     ImGui::TextWrapped("%s", text.c_str());
   }
   if (draft.hints_used >= kMaxHintsUsed) return;
+  if (state.game.active) {
+    // In a game the facilitator releases hints; the team cannot take one.
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Hints come from the facilitator.");
+    return;
+  }
   const int next = draft.hints_used + 1;
   char label[96];
   std::snprintf(label, sizeof label, "%s (keeps %.0f%% of this step's points)", kHintLabels[next - 1],

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/engine/histogram.h"
+#include "sim/io/bounded_file.h"
 #include "sim/io/json_text.h"
+#include "sim/loop/attempt_store.h"
 #include "sim/io/safe_text.h"
 #include "sim/scenarios/scenario_paths.h"
 #include "ui/panels/app.h"
@@ -75,6 +77,10 @@ void choose_data_folder(AppState& state, const GuiOptions& options) {
 // Everything the panel on screen asked for is computed: the dashboards' run,
 // the session's captures, outcomes and grading.
 bool settled(const AppState& state) {
+  if (state.game.active)
+    return state.game.view.ready && (state.game.view.speed == 0.0 || !state.game.settle_paused) &&
+           (state.game.ack_s || !state.game.settle_acked) && (state.view.ready || !state.view.error.empty()) &&
+           background_idle(state);
   const bool playing = !state.scenario_path.empty();
   return (!playing || ((state.run.finished || !state.run.error.empty()) && (state.view.ready || !state.view.error.empty()))) &&
          background_idle(state);
@@ -267,6 +273,30 @@ int run_gui(const GuiOptions& options) {
   const bool home = options.step == "home" || (options.scenario.empty() && options.step.empty() && options.answers.empty());
   const bool track = options.step == "track";
   const bool practise = options.step == "practise";
+  const bool game_screen = options.step == "gameday" || options.step == "scoreboard" || options.step == "debrief";
+  const bool game = !options.game.empty();
+  SignalSet signals;
+  try {
+    signals = parse_signal_set(options.signals);
+  } catch (const std::exception& e) {
+    return fail(std::string("--signals: ") + e.what());
+  }
+  int speed_index = -1;
+  for (int i = 0; i < 5; ++i)
+    if (kGameSpeeds[i] == options.game_speed) speed_index = i;
+  if (game && speed_index < 0) return fail("--game-speed: one of 1, 2, 5, 10, 30");
+  std::shared_ptr<const nlohmann::json> attempt;
+  if (options.step == "debrief") {
+    if (options.attempt.empty()) return fail("--step debrief needs --attempt FILE (a game day's attempt)");
+    const FileRead file = read_bounded_file(options.attempt, kMaxAttemptBytes, "an attempt");
+    if (!file.ok()) return fail(options.attempt + ": " + file.problem);
+    try {
+      attempt = std::make_shared<const nlohmann::json>(parse_attempt(file.text));
+      (void)read_game_record(*attempt);
+    } catch (const std::exception& e) {
+      return fail(options.attempt + ": " + e.what());
+    }
+  }
   std::string scenario = options.scenario;
   if (scenario.empty() && !state.settings.last_scenario.empty() && !find_scenario(state.settings.last_scenario).empty())
     scenario = state.settings.last_scenario;
@@ -274,7 +304,7 @@ int run_gui(const GuiOptions& options) {
   if (find_scenario(scenario).empty()) return fail("scenario '" + scenario + "' not found");
   LoopStep step = LoopStep::Observe;
   const bool picker = options.step == "scenarios";  // the scenario picker
-  bool known = picker || home || track || practise || options.step.empty();
+  bool known = picker || home || track || practise || game_screen || options.step.empty();
   for (LoopStep s : kLoopSteps)
     if (step_name(s) == options.step) {
       known = true;
@@ -283,7 +313,7 @@ int run_gui(const GuiOptions& options) {
   if (!known)
     return fail("unknown step '" + options.step +
                 "' (steps: observe, profile, classify, predict, fix, verify, enforce, move_on; or scenarios, the picker; "
-                "home; track; practise)");
+                "home; track; practise; gameday, scoreboard, debrief)");
   if (step != LoopStep::Observe && options.answers.empty())
     return fail("--step " + options.step + " is locked until the earlier steps are answered: add --answers FILE (or --answers expert)");
 
@@ -299,7 +329,23 @@ int run_gui(const GuiOptions& options) {
   if ((!options.screenshot.empty() || bench) && !options.bench_pointer) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
   if (!options.control_map.empty()) control_map_enable(options.control_map);
 
-  if (home || track) {
+  if (game) {
+    state.game.scenario = options.game;
+    state.game.team = options.team;
+    state.game.signals = signals;
+    state.game.speed_index = speed_index;
+    state.game.facilitator_open = options.facilitator;
+    state.game.settle_paused = options.game_until_s > 0;
+    state.game.settle_acked = options.game_ack;
+    start_game(state);
+    if (!state.game.active) return fail(state.errors.empty() ? "the game did not start" : state.errors.back());
+  } else if (options.step == "gameday") {
+    state.screen = Screen::GameSetup;
+  } else if (options.step == "scoreboard") {
+    open_scoreboard(state);
+  } else if (options.step == "debrief") {
+    open_debrief(state, attempt);
+  } else if (home || track) {
     state.screen = track ? Screen::Track : Screen::Home;
   } else if (practise) {
     open_practise_screen(state);
@@ -312,6 +358,7 @@ int run_gui(const GuiOptions& options) {
   if (!options.answers.empty()) {
     const std::string problem = replay_to_step(state, options, step);
     if (!problem.empty()) return fail(problem);
+    if (game) state.worker.cancel();  // the game's worker feeds the dashboards
   }
 
   // Screenshot and benchmark modes first let every computation the panel
@@ -325,6 +372,12 @@ int run_gui(const GuiOptions& options) {
   while (!window.should_close() && !state.quit) {
     const auto frame_start = std::chrono::steady_clock::now();
     window.begin_frame();
+    if (state.game.active) {
+      // Scripted games: acknowledge at the page, stop the clock at the moment asked for.
+      if (options.game_ack && state.game.view.page_s) acknowledge_page(state);
+      if (options.game_until_s > 0 && state.game.view.clock_s >= options.game_until_s && state.game.view.speed > 0)
+        state.game.worker.set_speed(0.0);
+    }
     draw_app(state);
     control_map_end_frame();
     const std::int64_t build_ns = ns_since(frame_start);
@@ -337,6 +390,10 @@ int run_gui(const GuiOptions& options) {
       const std::string screen = state.screen == Screen::Practise ? (state.practise.show_stats ? "practise-stats" : "practise")
                                  : state.screen == Screen::Home   ? "home"
                                  : state.screen == Screen::Track  ? "track"
+                                 : state.screen == Screen::GameSetup  ? "gameday"
+                                 : state.screen == Screen::Scoreboard ? "scoreboard"
+                                 : state.screen == Screen::Debrief    ? "debrief"
+                                 : state.game.active                  ? "game-" + std::string(step_name(state.step))
                                                                   : std::string(step_name(state.step));
       shot = options.shot_dir + "/perfloop-" + screen + "-" + std::to_string(++shots) + ".png";
     }
@@ -380,7 +437,8 @@ int run_gui(const GuiOptions& options) {
       stats.build.add(build_ns);
       count_draw_calls(stats);
       count_damage(stats, window, width, height);
-      if (applied && !state.run.finished) stats.simulating.add(ns);
+      if ((applied && !state.run.finished) || (state.game.active && state.game.view.speed > 0 && !state.game.view.out_of_time))
+        stats.simulating.add(ns);
       if (ns > 33'000'000) ++stats.over_33ms;
       if (++measured > options.bench_frames && options.screenshot.empty()) break;
     }

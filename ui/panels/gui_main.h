@@ -26,6 +26,16 @@ struct GuiOptions {
   bool bench_zoom = false;    // on Profile: zoom the flame graph every frame (no frame reuses a cached layer)
   bool bench_pointer = false; // sweep the pointer over the panel's main chart or flame graph (hover changes each frame)
   bool json = false;          // with bench_frames: JSON output
+  // A game day started at once (demonstrations, screenshots, the e2e test,
+  // the 30x benchmark): the scenario, the team, the signals shown, the speed.
+  std::string game;
+  std::string team = "Team 1";
+  std::string signals = "all";
+  double game_speed = 10.0;
+  bool game_ack = false;        // acknowledge the page as soon as it fires
+  double game_until_s = 0.0;    // >0: pause the clock once it gets there (a screenshot of that moment)
+  bool facilitator = false;     // open the facilitator's panel
+  std::string attempt;          // --step debrief: the attempt file shown
 };
 
 // Exit status: 0, or 2 with one line on stderr (no display, bad scenario,

@@ -29,7 +29,7 @@ constexpr Mode kModes[] = {
      "they stick.",
      true},
     {"gameday", "Game day", "A live incident on the clock for teams, with a facilitator, a scoreboard and a debrief.",
-     false},
+     true},
     {"free", "Free play", "Pick any scenario and change its parameters. Titles stay hidden until you have played one.",
      true},
 };
@@ -41,6 +41,8 @@ void open_mode(AppState& state, const Mode& mode) {
     refresh_progress(state);
   } else if (std::string(mode.id) == "practise") {
     open_practise_screen(state);
+  } else if (std::string(mode.id) == "gameday") {
+    state.screen = state.game.active ? Screen::Play : Screen::GameSetup;
   } else {
     state.screen = Screen::Play;
     state.picking = true;

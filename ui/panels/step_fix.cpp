@@ -87,6 +87,10 @@ void draw_fix_step(AppState& state) {
       ImGui::SetTooltip("%s\nSelect it, then Apply to simulate the run with it (id: %s)", f.title.c_str(), f.id.c_str());
   }
   ImGui::EndChild();
+  if (state.game.active) {
+    draw_game_fix(state);
+    return;
+  }
 
   const bool can_apply = !a.id.empty();
   if (!can_apply) ImGui::BeginDisabled();

@@ -47,11 +47,27 @@ double onset_of(const AppState& state) {
   return state.play.observe.onset_s;
 }
 
+// The last second a capture may reach: the run's end, or in a game the
+// clock (a window that has not passed has no samples yet).
+double capture_end(const AppState& state) {
+  if (state.game.active) return state.run.done_s;
+  return state.run.duration_s;
+}
+
+// A game's facilitator may hide profiles, traces or RUM (the bundle).
+bool stream_shown(const AppState& state, const StreamTab& tab) {
+  if (!state.game.active) return true;
+  const std::string id = tab.id;
+  if (id == "trace") return state.game.signals.traces;
+  if (id == "bundle") return state.game.signals.rum;
+  return state.game.signals.profiles;
+}
+
 void ensure_window(AppState& state) {
   ProfileAnswer& a = state.play.profile;
   if (a.to_s > a.from_s) return;
   const double onset = onset_of(state);
-  const double end = state.run.duration_s > 0 ? state.run.duration_s : onset + 600.0;
+  const double end = capture_end(state) > 0 ? capture_end(state) : onset + 600.0;
   a.from_s = std::min(onset, std::max(0.0, end - 60.0));
   a.to_s = std::min(end, a.from_s + 600.0);
 }
@@ -214,7 +230,20 @@ void draw_profile_step(AppState& state) {
   ImGui::Text("Profile: where does the time go while the problem is live?");
   draw_coach(state, LoopStep::Profile);
 
+  bool any_shown = false, current_shown = false;
   for (const StreamTab& tab : kStreams) {
+    any_shown = any_shown || stream_shown(state, tab);
+    current_shown = current_shown || (stream_shown(state, tab) && view.stream == tab.id);
+  }
+  if (!current_shown)
+    for (const StreamTab& tab : kStreams)
+      if (stream_shown(state, tab)) {
+        view.stream = tab.id;
+        answer.stream = tab.answer;
+        break;
+      }
+  for (const StreamTab& tab : kStreams) {
+    if (!stream_shown(state, tab)) continue;
     if (ImGui::RadioButton(tab.label, view.stream == tab.id)) {
       view.stream = tab.id;
       answer.stream = tab.answer;
@@ -237,7 +266,20 @@ void draw_profile_step(AppState& state) {
   mark_control("profile.to");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("End of the capture (%s)", clock_text(answer.to_s).c_str());
   answer.from_s = std::max(0.0, answer.from_s);
-  if (state.run.duration_s > 0) answer.to_s = std::min(answer.to_s, state.run.duration_s);
+  if (capture_end(state) > 0) answer.to_s = std::min(answer.to_s, capture_end(state));
+  if (!any_shown) {
+    ImGui::TextWrapped("This game has no profiles or traces. Name the frame or span you suspect from the metrics and "
+                       "the log, and commit.");
+    char guess[160];
+    std::snprintf(guess, sizeof guess, "%s", answer.hot_frame.c_str());
+    if (ImGui::InputText("Hot frame or span", guess, sizeof guess)) answer.hot_frame = guess;
+    mark_control("profile.hot_frame");
+    commit_button(state, LoopStep::Profile, "Done: go to Classify",
+                  answer.to_s <= answer.from_s ? "The window must end after it starts"
+                  : answer.hot_frame.empty()   ? "Name a frame or span first"
+                                               : nullptr);
+    return;
+  }
 
   if (!state.view.ready) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Preparing the scenario: %s...",

@@ -65,6 +65,7 @@ void draw_verify_step(AppState& state) {
   VerifyAnswer& a = state.play.verify;
   ImGui::Text("Verify: measure the fix the way you measured the problem");
   draw_coach(state, LoopStep::Verify);
+  if (state.game.active && !game_verify_ready(state)) return;
   const std::vector<std::string> fixes = fixes_through_current(state);
   if (fixes.size() <= fixes_before(state.play, state.view.build.get()).size()) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted), "Commit a fix at the Fix step first.");

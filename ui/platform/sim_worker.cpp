@@ -16,30 +16,33 @@ std::uint64_t series_version(const RunSnapshot& run, int endpoint) {
   return (run.version * 0x9E3779B97F4A7C15ull) ^ (static_cast<std::uint64_t>(endpoint + 2) << 1);
 }
 
+void append_window_points(const Simulation& sim, const WindowStats& w, std::vector<std::vector<SeriesPoint>>& series,
+                          std::vector<double>& burn) {
+  const double seconds = ns_to_s(static_cast<double>(w.end - w.start));
+  for (std::size_t i = 0; i < series.size() && i < w.endpoints.size(); ++i) {
+    const EndpointWindow& e = w.endpoints[i];
+    SeriesPoint p;
+    p.t_s = ns_to_s(static_cast<double>(w.end));
+    p.p50_ms = e.latency_ns.quantile(0.5) / 1e6;
+    p.p99_ms = e.latency_ns.quantile(0.99) / 1e6;
+    p.rps = seconds > 0 ? static_cast<double>(e.completed) / seconds : 0.0;
+    p.error_pct = e.completed ? 100.0 * static_cast<double>(e.errors) / static_cast<double>(e.completed) : 0.0;
+    p.lcp_p75_ms = e.lcp_ns.quantile(0.75) / 1e6;
+    p.inp_p75_ms = e.inp_ns.quantile(0.75) / 1e6;
+    p.cpu_utilisation = w.cpu_utilisation;
+    p.cores = sim.model_at(w.start).service.cores;
+    series[i].push_back(p);
+  }
+  burn.push_back(w.burn_rate_short);
+}
+
 namespace {
 
 // Copies each closed window's figures for every endpoint; runs on the worker thread.
 class Collector : public WindowListener {
  public:
   Collector(std::size_t endpoints) : series(endpoints) {}
-  void on_window(const Simulation& sim, const WindowStats& w) override {
-    const double seconds = ns_to_s(static_cast<double>(w.end - w.start));
-    for (std::size_t i = 0; i < series.size() && i < w.endpoints.size(); ++i) {
-      const EndpointWindow& e = w.endpoints[i];
-      SeriesPoint p;
-      p.t_s = ns_to_s(static_cast<double>(w.end));
-      p.p50_ms = e.latency_ns.quantile(0.5) / 1e6;
-      p.p99_ms = e.latency_ns.quantile(0.99) / 1e6;
-      p.rps = seconds > 0 ? static_cast<double>(e.completed) / seconds : 0.0;
-      p.error_pct = e.completed ? 100.0 * static_cast<double>(e.errors) / static_cast<double>(e.completed) : 0.0;
-      p.lcp_p75_ms = e.lcp_ns.quantile(0.75) / 1e6;
-      p.inp_p75_ms = e.inp_ns.quantile(0.75) / 1e6;
-      p.cpu_utilisation = w.cpu_utilisation;
-      p.cores = sim.model_at(w.start).service.cores;
-      series[i].push_back(p);
-    }
-    burn.push_back(w.burn_rate_short);
-  }
+  void on_window(const Simulation& sim, const WindowStats& w) override { append_window_points(sim, w, series, burn); }
   std::vector<std::vector<SeriesPoint>> series;
   std::vector<double> burn;
 };

@@ -16,6 +16,10 @@
 #include "sim/engine/model.h"
 #include "sim/engine/signals.h"
 
+namespace perfloop {
+class Simulation;
+}
+
 namespace perfloop::ui {
 
 struct SeriesPoint {
@@ -43,6 +47,11 @@ struct RunSnapshot {
 
   int endpoint_index(const std::string& name) const;
 };
+
+// One closed window's figures for every endpoint, appended to `series` (per
+// endpoint) and `burn`: what the dashboards draw, from the loop's run or a game's.
+void append_window_points(const Simulation& sim, const WindowStats& window, std::vector<std::vector<SeriesPoint>>& series,
+                          std::vector<double>& burn);
 
 // A key for one endpoint's series in one snapshot: changes with either.
 std::uint64_t series_version(const RunSnapshot& run, int endpoint);

@@ -101,9 +101,10 @@ int run_gameday(const GameDayCommand& options) {
   GameDayResult result;
   try {
     ScenarioScript script = ScenarioScript::load(path);
-    if (script.build(script.resolve(game.overrides)).bottlenecks.empty())
+    const ScenarioBuild build = script.build(script.resolve(game.overrides));
+    if (build.bottlenecks.empty())
       return fail(path + ": the scenario has no bottlenecks, so there is no incident to play");
-    const Answers answers = read_answers_file(options.answers, script.id(), script.build(script.resolve(game.overrides)));
+    const Answers answers = read_answers_file(options.answers, script.id(), build);
     result = replay_gameday(script, answers, options.answers, game);
   } catch (const AnswersError& e) {
     return fail(e.what());

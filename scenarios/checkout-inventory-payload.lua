@@ -243,13 +243,13 @@ return {
         injects = {
           { id = "promotions-deploy", at_s = inject_at(p, p.deploy_at_s + 360), kind = "deploy",
             service = "promotions-service",
-            text = "promotions-service 2.31.0: coupon eligibility now evaluated by the new rules engine" },
+            text = "release 2.31.0: coupon eligibility now evaluated by the new rules engine" },
           { id = "exec-eta", at_s = inject_at(p, p.deploy_at_s + 1500), kind = "message",
             text = "Director of e-commerce: the exec channel is asking about checkout. What do we know so far, "
                 .. "and when will it be back to normal?" },
           { id = "conversion-page", at_s = inject_at(p, p.deploy_at_s + 1800), kind = "page",
             service = "growth-analytics",
-            text = "growth-analytics: checkout conversion 9% below the same hour last week (alerts at 5%)" },
+            text = "Checkout conversion 9% below the same hour last week (alerts at 5%)" },
           { id = "support-tickets", at_s = inject_at(p, p.deploy_at_s + 2400), kind = "message",
             text = "Support lead: 37 tickets in the last hour about the pay button spinning for seconds. "
                 .. "Can someone write a status page update?" },

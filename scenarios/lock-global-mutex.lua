@@ -214,13 +214,13 @@ return {
         injects = {
           { id = "promotions-deploy", at_s = inject_at(p, p.deploy_at_s + 120), kind = "deploy",
             service = "promotions-service",
-            text = "promotions-service 3.14.0: weekend campaign codes switched on for every storefront" },
+            text = "release 3.14.0: weekend campaign codes switched on for every storefront" },
           { id = "campaign-email", at_s = inject_at(p, p.deploy_at_s + 330), kind = "message",
             text = "Product manager: the campaign email reaches two million shoppers at the top of the hour. "
                 .. "Will quotes be healthy by then?" },
           { id = "checkout-web-page", at_s = inject_at(p, p.deploy_at_s + 450), kind = "page",
             service = "checkout-web",
-            text = "checkout-web: the 'calculating your total' step has been over its objective for 10 minutes" },
+            text = "The 'calculating your total' step has been over its objective for 10 minutes" },
           { id = "partner-update", at_s = inject_at(p, p.deploy_at_s + 620), kind = "message",
             text = "Account manager: our largest B2B partner wants a written incident update within 30 minutes" },
         },

@@ -233,11 +233,11 @@ return {
         injects = {
           { id = "db-minor-upgrade", at_s = inject_at(p, p.deploy_at_s - 120), kind = "deploy",
             service = "orders-db",
-            text = "orders-db: Postgres 15.6 -> 15.7 on the primary, rolling restart finished, replicas in sync" },
+            text = "Postgres 15.6 -> 15.7 on the primary, rolling restart finished, replicas in sync" },
           { id = "care-chats", at_s = inject_at(p, p.deploy_at_s + 210), kind = "message",
             text = "Customer care: a dozen chats in ten minutes from shoppers whose order history will not load" },
           { id = "mobile-page", at_s = inject_at(p, p.deploy_at_s + 330), kind = "page", service = "mobile-bff",
-            text = "mobile-bff: Orders tab over its latency objective for 5 minutes; app reviews mention a spinner" },
+            text = "Orders tab over its latency objective for 5 minutes; app reviews mention a spinner" },
           { id = "leadership-eta", at_s = inject_at(p, p.deploy_at_s + 480), kind = "message",
             text = "Engineering manager: the leadership sync starts in 20 minutes. Do we have a cause yet, "
                 .. "and an ETA for the order history page?" },

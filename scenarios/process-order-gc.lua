@@ -234,13 +234,13 @@ return {
         injects = {
           { id = "inventory-deploy", at_s = inject_at(p, p.deploy_at_s + 300), kind = "deploy",
             service = "inventory-service",
-            text = "inventory-service 5.2.0: stock reservations now written to the new regional tables" },
+            text = "release 5.2.0: stock reservations now written to the new regional tables" },
           { id = "pick-wave", at_s = inject_at(p, p.deploy_at_s + 1440), kind = "message",
             text = "Warehouse operations: the afternoon pick wave is cut in 40 minutes from the orders we have "
                 .. "by then. How long will placing an order stay slow?" },
           { id = "storefront-page", at_s = inject_at(p, p.deploy_at_s + 1500), kind = "page",
             service = "storefront-web",
-            text = "storefront-web: 'Place order' response time over its objective for 15 minutes" },
+            text = "'Place order' response time over its objective for 15 minutes" },
           { id = "seller-tickets", at_s = inject_at(p, p.deploy_at_s + 1800), kind = "message",
             text = "Marketplace support: 25 sellers say their buyers wait on the order confirmation, "
                 .. "and more keep writing in" },

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -233,6 +234,12 @@ inline int distinct_colours(const Image& img) {
 inline int pixels_near(const Image& img, int r, int g, int b) { return perfloop::test::count_near(img, 0, 0, img.width, img.height, r, g, b); }
 
 // The newest F12 screenshot in `dir` whose name starts with `prefix`.
+// PERFLOOP_E2E_SHOTS=DIR keeps a test's pictures under `name` (the README's are made so).
+inline void keep_shot(const std::string& png, const char* name) {
+  if (const char* keep = std::getenv("PERFLOOP_E2E_SHOTS"); keep && *keep && !png.empty())
+    fs::copy_file(png, fs::path(keep) / name, fs::copy_options::overwrite_existing);
+}
+
 inline std::string screenshot(const std::string& dir, const std::string& prefix) {
   for (int i = 0; i < 50; ++i) {
     for (const auto& e : fs::directory_iterator(dir))

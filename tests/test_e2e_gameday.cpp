@@ -22,12 +22,6 @@ using perfloop::test::run_cli;
 
 namespace {
 
-void keep_shot(const std::string& png, const char* name) {
-  // PERFLOOP_E2E_SHOTS=DIR keeps the pictures (the README's are made so).
-  if (const char* keep = std::getenv("PERFLOOP_E2E_SHOTS"); keep && *keep && !png.empty())
-    fs::copy_file(png, fs::path(keep) / name, fs::copy_options::overwrite_existing);
-}
-
 std::string shoot(Driver& ui, const fs::path& shots, const std::string& prefix) {
   ui.move_to(5, 890);  // off every control, so no tooltip covers the picture
   ui.key("F12");

@@ -22,12 +22,6 @@ using namespace perfloop::test::e2e;
 
 namespace {
 
-void keep_shot(const std::string& png, const char* name) {
-  // PERFLOOP_E2E_SHOTS=DIR keeps the pictures (the README's are made so).
-  if (const char* keep = std::getenv("PERFLOOP_E2E_SHOTS"); keep && *keep && !png.empty())
-    fs::copy_file(png, fs::path(keep) / name, fs::copy_options::overwrite_existing);
-}
-
 // Waits for the feedback (an Enforce replay takes a second or two), then rates.
 void check_and_rate(Driver& ui, const std::string& rating) {
   REQUIRE(ui.press_until_gone("practise.check"));

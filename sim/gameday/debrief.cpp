@@ -116,10 +116,9 @@ void predictions(std::string& out, const json& result) {
   out += "\n";
 }
 
-std::string gate_line(const json& step_answer, const json& gate) {
+std::string gate_line(const json& gate) {
   std::string line = text_or(gate, "id", "?");
   if (gate.contains("threshold") && gate["threshold"].is_number()) line += " at " + number(gate["threshold"].get<double>(), 2);
-  (void)step_answer;
   return line;
 }
 
@@ -135,8 +134,8 @@ void enforcement(std::string& out, const json& result, std::vector<std::string>&
     return;
   }
   for (const auto& g : (*answer)["gates"]) {
-    out += "- " + gate_line(*answer, g) + "\n";
-    actions.push_back("Put `" + gate_line(*answer, g) + "` in place and name its owner.");
+    out += "- " + gate_line(g) + "\n";
+    actions.push_back("Put `" + gate_line(g) + "` in place and name its owner.");
   }
   if (result.contains("enforce") && result["enforce"].is_object()) {
     const json& e = result["enforce"];

@@ -64,7 +64,19 @@ void finish_record(GameRecord& record) {
                    [](const GameEvent& a, const GameEvent& b) { return a.t_s < b.t_s; });
 }
 
-void record_live_run(GameRecord& record, const LiveRun& run) {
+std::vector<GameFix> game_fixes(const LiveRun& run, const std::vector<double>& wall_s) {
+  std::vector<GameFix> fixes;
+  for (std::size_t i = 0; i < run.fixes().size(); ++i) {
+    const AppliedFix& f = run.fixes()[i];
+    GameFix fix{f.bottleneck, f.id, f.id, ns_to_s(static_cast<double>(f.at)), i < wall_s.size() ? wall_s[i] : -1.0, f.right};
+    for (const auto& spec : run.build().fixes)
+      if (spec.id == f.id) fix.title = spec.title;
+    fixes.push_back(fix);
+  }
+  return fixes;
+}
+
+void record_live_run(GameRecord& record, const LiveRun& run, const std::vector<double>& fix_wall_s) {
   const Simulation& sim = run.simulation();
   const ScenarioBuild& build = run.build();
   record.end_s = ns_to_s(static_cast<double>(sim.now()));
@@ -73,13 +85,7 @@ void record_live_run(GameRecord& record, const LiveRun& run) {
     record.page_text = run.page_text();
   }
   if (run.recovered()) record.recovered_s = ns_to_s(static_cast<double>(*run.recovered()));
-  record.fixes.clear();
-  for (const auto& f : run.fixes()) {
-    GameFix fix{f.bottleneck, f.id, f.id, ns_to_s(static_cast<double>(f.at)), -1.0, f.right};
-    for (const auto& spec : build.fixes)
-      if (spec.id == f.id) fix.title = spec.title;
-    record.fixes.push_back(fix);
-  }
+  record.fixes = game_fixes(run, fix_wall_s);
   // The service's own log, without the fixes (the record has its own
   // entries for them) and without error lines (a minute each: noise in a debrief).
   for (const auto& e : sim.events()) {

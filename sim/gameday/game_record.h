@@ -63,9 +63,12 @@ struct GameRecord {
 // printable line of at most 40 characters. Throws std::invalid_argument.
 std::string checked_team_name(const std::string& name);
 
+// The fixes that landed in the live run, with their titles; `wall_s[i]`,
+// where given, is when a person applied the i-th.
+std::vector<GameFix> game_fixes(const LiveRun& run, const std::vector<double>& wall_s = {});
 // Fills what the live run knows: the page, every fix, recovery, the end, the
 // service's own log (deploys, config changes, alerts) and the headline.
-void record_live_run(GameRecord& record, const LiveRun& run);
+void record_live_run(GameRecord& record, const LiveRun& run, const std::vector<double>& fix_wall_s = {});
 // The team's answers, as timeline entries at their at_s, and the hints they
 // used (with `hint_events`, an entry for them too: the app records each hint
 // when the facilitator releases it instead).

@@ -436,7 +436,6 @@ void draw_frame(AppState& state) {
     else if (state.screen == Screen::Debrief) draw_debrief_screen(state);
     else draw_home_screen(state);
     ImGui::End();
-    if (state.game.active && state.game.facilitator_open) draw_facilitator(state);
     if (state.learn.glossary_open) draw_glossary(state);
     handle_escape(state, typing);
     return;
@@ -446,7 +445,6 @@ void draw_frame(AppState& state) {
   if (state.game.active && !draw_game_bar(state)) {
     draw_error_panel(state);
     ImGui::End();
-    if (state.game.facilitator_open) draw_facilitator(state);
     handle_escape(state, typing);
     return;
   }
@@ -469,7 +467,6 @@ void draw_frame(AppState& state) {
   ImGui::EndChild();
   ImGui::End();
   if (state.learn.glossary_open) draw_glossary(state);
-  if (state.game.active && state.game.facilitator_open) draw_facilitator(state);
   handle_escape(state, typing);
 }
 
@@ -482,6 +479,8 @@ void draw_app(AppState& state) {
   const int fonts = ImGui::GetCurrentContext()->FontStack.Size;
   try {
     draw_frame(state);
+    // The facilitator's own window, over whatever the team's screen shows.
+    if (state.game.active && state.game.facilitator_open) draw_facilitator(state);
   } catch (const std::exception& e) {
     recover_frame(fonts);
     report_error(state, std::string("The panel failed to draw: ") + e.what());

@@ -34,6 +34,9 @@ struct GameState {
   std::optional<double> ack_s;      // when the team acknowledged the page
   std::vector<GameEvent> room;      // what happened in the room: the acknowledgement, hints released
   bool facilitator_open = false;
+  // The facilitator's list of the team's answers, made once per change of them.
+  std::vector<GameEvent> answers_seen;
+  std::uint64_t answers_seen_revision = 0;
   double session_fix_s = -1.0;      // the fix time the graded session was last opened with
   bool ending = false;              // End pressed; the worker is grading
   // Scripted games (screenshots, benchmarks): settled only once paused, or acknowledged.
@@ -43,6 +46,8 @@ struct GameState {
   std::optional<ScoreboardReport> board;
   std::shared_ptr<const nlohmann::json> debrief;  // the attempt the debrief shows
   std::optional<GameRecord> debrief_record;
+  std::vector<ChartLine> debrief_lines;  // its headline and event markers, made once when it opens
+  std::vector<LogEvent> debrief_markers;
   double scrub_s = 0.0;
   std::string debrief_error;
 };

@@ -184,11 +184,12 @@ void draw_game_fix(AppState& state) {
   GameState& game = state.game;
   FixAnswer& a = state.play.fix;
   const auto landed = fixes_for(game.view, state.play.bottleneck);
+  const bool live = !landed.empty() && landed.back()->id == a.id;
   section_title("Apply it to the live service");
   ImGui::TextColored(rgba(colour::kMuted),
                      "It lands now, at %s, and the service goes on from there. Watch the chart: if it does not help, "
                      "go on and try another.", hms(game.view.clock_s).c_str());
-  const bool can_apply = !a.id.empty() && !game.ending;
+  const bool can_apply = !a.id.empty() && !game.ending && !live;  // the one in place already landed
   if (!can_apply) ImGui::BeginDisabled();
   if (ImGui::Button("Apply now")) game.worker.apply_fix(state.play.bottleneck, a.id, game_wall_s(state));
   if (!can_apply) ImGui::EndDisabled();
@@ -196,7 +197,6 @@ void draw_game_fix(AppState& state) {
   for (const GameFix* f : landed) ImGui::BulletText("%s: %s", hms(f->at_s).c_str(), f->title.c_str());
   section_title("What the service does");
   draw_headline_chart(state, "fix_chart", 260.0f);
-  const bool live = !landed.empty() && landed.back()->id == a.id;
   commit_button(state, LoopStep::Fix, "Done: go to Verify",
                 a.id.empty() ? "Select a change in the playbook" : !live ? "Apply the selected change first" : nullptr);
 }
@@ -290,10 +290,14 @@ void draw_facilitator(AppState& state) {
     }
   }
   if (ImGui::CollapsingHeader("The team's answers so far", ImGuiTreeNodeFlags_DefaultOpen)) {
-    GameRecord preview;
-    if (v.build) record_answers(preview, state.play.answers, *v.build, false);
-    if (preview.timeline.empty()) ImGui::TextColored(rgba(colour::kMuted), "Nothing answered yet.");
-    for (const auto& e : preview.timeline) ImGui::TextWrapped("%s  %s", hms(e.t_s).c_str(), e.text.c_str());
+    if (v.build && game.answers_seen_revision != state.play.revision) {
+      GameRecord preview;
+      record_answers(preview, state.play.answers, *v.build, false);
+      game.answers_seen = std::move(preview.timeline);
+      game.answers_seen_revision = state.play.revision;
+    }
+    if (game.answers_seen.empty()) ImGui::TextColored(rgba(colour::kMuted), "Nothing answered yet.");
+    for (const auto& e : game.answers_seen) ImGui::TextWrapped("%s  %s", hms(e.t_s).c_str(), e.text.c_str());
     for (const auto& f : v.fixes)
       ImGui::TextWrapped("%s  fix landed: %s%s", hms(f.at_s).c_str(), f.title.c_str(), f.right ? "" : " (wrong)");
   }

@@ -154,7 +154,24 @@ void open_debrief(AppState& state, std::shared_ptr<const nlohmann::json> result)
   game.debrief_record.reset();
   try {
     game.debrief_record = read_game_record(*game.debrief);
-    game.scrub_s = game.debrief_record->fix_s().value_or(game.debrief_record->page_s.value_or(0.0));
+    const GameRecord& r = *game.debrief_record;
+    game.scrub_s = r.fix_s().value_or(r.page_s.value_or(0.0));
+    // The whole run, unhidden: the headline with every change as a marker.
+    const GameHeadline& h = r.headline;
+    ChartLine line{h.endpoint + " " + h.metric, colour::kP99, {}, {}};
+    for (std::size_t i = 0; i < h.values.size(); ++i)
+      if (!std::isnan(h.values[i])) {
+        line.t_s.push_back(h.step_s * static_cast<double>(i + 1));
+        line.values.push_back(h.values[i]);
+      }
+    // A new key per opening: the chart's cached layer is of this attempt.
+    static std::uint64_t openings = 0;
+    line.data_version = 0xD0B1EF00ull + ++openings;
+    game.debrief_lines = {std::move(line)};
+    game.debrief_markers.clear();
+    for (const auto& e : r.timeline)
+      if (e.kind == "deploy" || e.kind == "fix" || e.kind == "config")
+        game.debrief_markers.push_back({s_to_ns(e.t_s), e.kind, "", e.text});
   } catch (const std::exception& e) {
     game.debrief_error = e.what();
   }
@@ -179,14 +196,7 @@ void draw_debrief_screen(AppState& state) {
               r.detect_s() ? hms(*r.detect_s()).c_str() : "-", r.mttr_s() ? hms(*r.mttr_s()).c_str() : "not recovered",
               r.hints_used, r.wrong_fixes());
   mark_control("debrief.summary");
-  // The whole run, unhidden: the headline with every event as a marker.
   const GameHeadline& h = r.headline;
-  ChartLine line{h.endpoint + " " + h.metric, colour::kP99, {}, {}};
-  for (std::size_t i = 0; i < h.values.size(); ++i)
-    if (!std::isnan(h.values[i])) {
-      line.t_s.push_back(h.step_s * static_cast<double>(i + 1));
-      line.values.push_back(h.values[i]);
-    }
   ChartSpec spec;
   spec.title = h.endpoint + " " + h.metric + " over a rolling minute";
   spec.unit = h.unit;
@@ -196,12 +206,8 @@ void draw_debrief_screen(AppState& state) {
   std::snprintf(label, sizeof label, "target %.0f %s", h.target, h.unit.c_str());
   spec.threshold_label = label;
   spec.height = 240.0f;
-  std::vector<LogEvent> markers;
-  for (const auto& e : r.timeline)
-    if (e.kind == "deploy" || e.kind == "fix" || e.kind == "config")
-      markers.push_back({s_to_ns(e.t_s), e.kind, "", e.text});
   ChartSelection none;
-  draw_timeseries("debrief.chart", spec, {line}, markers, none);
+  draw_timeseries("debrief.chart", spec, game.debrief_lines, game.debrief_markers, none);
   float scrub = static_cast<float>(game.scrub_s);
   ImGui::SetNextItemWidth(-1);
   if (ImGui::SliderFloat("##scrub", &scrub, 0.0f, static_cast<float>(r.end_s), "")) game.scrub_s = scrub;

@@ -38,7 +38,6 @@ void GameWorker::start(const std::string& scenario_path, std::uint64_t seed, Par
   view_.version = next_game_version();
   fix_walls_.clear();
   inject_events_.clear();
-  busy_ = true;
   thread_ = std::thread(&GameWorker::loop, this, scenario_path, seed, std::move(params));
 }
 
@@ -95,11 +94,6 @@ void GameWorker::refresh(RunSnapshot& run, GameView& view) const {
   if (view.version != view_.version) view = view_;
 }
 
-void GameWorker::wait_commands() const {
-  std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [&] { return stop_ || (commands_.empty() && !busy_ && (view_.ready || !view_.error.empty())); });
-}
-
 void GameWorker::fire_inject_locked(InjectState& inject, double now_s, double wall_s) {
   if (inject.fired_s) return;
   inject.fired_s = now_s;
@@ -110,6 +104,13 @@ void GameWorker::fire_inject_locked(InjectState& inject, double now_s, double wa
                             inject.spec.kind == "deploy" ? inject.spec.text : inject_text(inject.spec)});
 }
 
+// Under the lock: the service's log with the injects sent so far, in time order.
+void GameWorker::merge_log_locked(const Simulation& sim) {
+  run_.events = sim.events();
+  run_.events.insert(run_.events.end(), inject_events_.begin(), inject_events_.end());
+  std::stable_sort(run_.events.begin(), run_.events.end(), [](const LogEvent& a, const LogEvent& b) { return a.t < b.t; });
+}
+
 // Under the lock: what the live run shows now, for the UI to copy.
 void GameWorker::publish_locked(const LiveRun& live) {
   const Simulation& sim = live.simulation();
@@ -117,9 +118,7 @@ void GameWorker::publish_locked(const LiveRun& live) {
   std::size_t had = run_.burn.size();
   if (had < windows.size()) {
     for (std::size_t i = had; i < windows.size(); ++i) append_window_points(sim, windows[i], run_.series, run_.burn);
-    run_.events = sim.events();
-    run_.events.insert(run_.events.end(), inject_events_.begin(), inject_events_.end());
-    std::stable_sort(run_.events.begin(), run_.events.end(), [](const LogEvent& a, const LogEvent& b) { return a.t < b.t; });
+    merge_log_locked(sim);
     run_.done_s = ns_to_s(static_cast<double>(windows.back().end));
     run_.finished = live.finished();
     run_.fixes.clear();
@@ -134,17 +133,8 @@ void GameWorker::publish_locked(const LiveRun& live) {
   const auto since = live.recovery().within_since();
   view_.within_since_s = since ? std::optional<double>(ns_to_s(static_cast<double>(*since))) : std::nullopt;
   if (live.recovered()) view_.recovered_s = ns_to_s(static_cast<double>(*live.recovered()));
-  view_.fixes.clear();
-  for (std::size_t i = 0; i < live.fixes().size(); ++i) {
-    const auto& f = live.fixes()[i];
-    GameFix fix{f.bottleneck, f.id, f.id, ns_to_s(static_cast<double>(f.at)), i < fix_walls_.size() ? fix_walls_[i] : -1.0,
-                f.right};
-    for (const auto& spec : live.build().fixes)
-      if (spec.id == f.id) fix.title = spec.title;
-    view_.fixes.push_back(fix);
-  }
+  view_.fixes = game_fixes(live, fix_walls_);
   view_.out_of_time = live.finished();
-  view_.simulated_events = sim.events_processed();
   view_.version = next_game_version();
 }
 
@@ -158,8 +148,6 @@ void GameWorker::loop(std::string path, std::uint64_t seed, ParamValues params) 
     std::lock_guard<std::mutex> lock(mutex_);
     view_.error = e.what();
     view_.version = next_game_version();
-    busy_ = false;
-    idle_.notify_all();
     return;
   }
   {
@@ -180,11 +168,8 @@ void GameWorker::loop(std::string path, std::uint64_t seed, ParamValues params) 
   auto last = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
-    busy_ = false;
-    idle_.notify_all();
     wake_.wait_for(lock, kTick, [&] { return stop_ || !commands_.empty(); });
     if (stop_) break;
-    busy_ = true;
     const auto now = std::chrono::steady_clock::now();
     const double wall = std::chrono::duration<double>(now - last).count();
     last = now;
@@ -204,9 +189,7 @@ void GameWorker::loop(std::string path, std::uint64_t seed, ParamValues params) 
           for (auto& inject : view_.injects)
             if (inject.spec.id == command.id) fire_inject_locked(inject, now_s, command.wall_s);
           // The log changes now, not at the next window.
-          run_.events = live->simulation().events();
-          run_.events.insert(run_.events.end(), inject_events_.begin(), inject_events_.end());
-          std::stable_sort(run_.events.begin(), run_.events.end(), [](const LogEvent& a, const LogEvent& b) { return a.t < b.t; });
+          merge_log_locked(live->simulation());
           run_.version = next_game_version();
         } else if (command.kind == Command::Kind::End && !view_.ended) {
           speed_ = 0.0;
@@ -233,25 +216,20 @@ void GameWorker::loop(std::string path, std::uint64_t seed, ParamValues params) 
       if (!inject.held && !inject.fired_s && inject.spec.at_s <= reached) fire_inject_locked(inject, inject.spec.at_s, -1.0);
     publish_locked(*live);
   }
-  busy_ = false;
-  idle_.notify_all();
 }
 
 void GameWorker::finish(ScenarioScript& script, LiveRun& live, const ParamValues& params, std::uint64_t seed,
                         const GameEnding& ending) {
   GameRecord record = ending.room;
   Answers answers = ending.answers;
-  record_live_run(record, live);
   std::vector<InjectState> injects;
+  std::vector<double> fix_walls;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (std::size_t i = 0; i < record.fixes.size() && i < fix_walls_.size(); ++i) record.fixes[i].wall_s = fix_walls_[i];
     injects = view_.injects;
+    fix_walls = fix_walls_;
   }
-  for (auto& e : record.timeline)
-    if (e.kind == "fix")
-      for (const auto& f : record.fixes)
-        if (e.t_s == f.at_s && e.text.find("(" + f.id + ")") != std::string::npos) e.wall_s = f.wall_s;
+  record_live_run(record, live, fix_walls);
   for (const auto& inject : injects)
     if (inject.fired_s) add_event(record, {*inject.fired_s, "inject", inject_text(inject.spec), inject.fired_wall_s});
   // The fixes as they landed are the answer: the last for each bottleneck,

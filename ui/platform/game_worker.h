@@ -51,7 +51,6 @@ struct GameView {
   bool ended = false;
   std::shared_ptr<const nlohmann::json> result;
   std::string saved_path, save_error;
-  std::uint64_t simulated_events = 0;  // engine events, all on the worker's thread
 };
 
 // What the UI hands over at the end: the team's answers and what happened
@@ -83,9 +82,6 @@ class GameWorker {
 
   // Copies the view, and the run into `run` when a window closed since it was taken.
   void refresh(RunSnapshot& run, GameView& view) const;
-  // Blocks until the worker has caught up with every command and the view
-  // is published (tests, screenshots).
-  void wait_commands() const;
 
  private:
   struct Command {
@@ -97,17 +93,17 @@ class GameWorker {
   };
   void loop(std::string path, std::uint64_t seed, ParamValues params);
   void publish_locked(const LiveRun& live);
+  void merge_log_locked(const Simulation& sim);
   void finish(ScenarioScript& script, LiveRun& live, const ParamValues& params, std::uint64_t seed,
               const GameEnding& ending);
   void fire_inject_locked(InjectState& inject, double now_s, double wall_s);
 
   mutable std::mutex mutex_;
-  mutable std::condition_variable wake_, idle_;
+  std::condition_variable wake_;
   std::thread thread_;
   bool stop_ = false;
   double speed_ = 0.0;
   std::deque<Command> commands_;
-  bool busy_ = false;
   RunSnapshot run_;
   GameView view_;
   std::vector<double> fix_walls_;

@@ -94,6 +94,14 @@ int run_bench(const BenchOptions& options) {
     const EngineRun engine = run_engine(
         "mmc", {{"lambda", lambda}, {"mu", mu}, {"c", servers}, {"requests", static_cast<double>(options.requests)}});
 
+    // An N+1 against the same service making one round trip, every signal
+    // on: what 50 more round trips per request cost the engine.
+    const double trips_requests = static_cast<double>(std::min<std::uint64_t>(options.requests, 1'000'000));
+    const EngineRun one_trip = run_engine("round-trips", {{"queries", 1}, {"requests", trips_requests}});
+    const EngineRun n_plus_1 = run_engine("round-trips", {{"queries", 51}, {"requests", trips_requests}});
+    const double one_trip_rate = static_cast<double>(one_trip.requests) / one_trip.wall_s;
+    const double n_plus_1_rate = static_cast<double>(n_plus_1.requests) / n_plus_1.wall_s;
+
     const double bare_rate = static_cast<double>(bare.requests) / bare_wall;
     const double engine_rate = static_cast<double>(engine.requests) / engine.wall_s;
     const double incident_rate = static_cast<double>(incident.requests) / incident.wall_s;
@@ -124,6 +132,9 @@ int run_bench(const BenchOptions& options) {
                                  {"over_bare", incident_rate / bare_rate}, {"events_per_request", incident_events_per_request},
                                  {"events_per_s", incident_events}, {"events_over_bare", incident_events / bare_events},
                                  {"peak_rss_mb", incident_peak_mb}}},
+          {"n_plus_1", {{"round_trips", 51}, {"requests", n_plus_1.requests}, {"requests_per_s", n_plus_1_rate},
+                        {"one_trip_requests_per_s", one_trip_rate}, {"over_one_trip", n_plus_1_rate / one_trip_rate},
+                        {"events_per_request", static_cast<double>(n_plus_1.events) / static_cast<double>(n_plus_1.requests)}}},
           {"grade_checkout_expert", {{"wall_s", grade_wall}, {"over_one_run", grade_runs}, {"total", graded.total}}},
           {"quiz_cards", {{"cards", cards.wall_s.size()}, {"p50_s", card_p50}, {"p95_s", card_p95}, {"max_s", card_max},
                           {"p95_over_checkout_run", card_p95 / incident.wall_s}}}};
@@ -141,6 +152,10 @@ int run_bench(const BenchOptions& options) {
                   100 * incident_rate / bare_rate, incident_peak_mb);
       std::printf("  %.1f events per request, %.0f events/s = %.0f%% of the M/M/c baseline's events/s\n", incident_events_per_request,
                   incident_events, 100 * incident_events / bare_events);
+      std::printf("N+1: 51 round trips per request, every signal on\n");
+      std::printf("  %12.0f requests/s against %.0f with 1 round trip = %.2fx; %.1f events per request\n", n_plus_1_rate,
+                  one_trip_rate, n_plus_1_rate / one_trip_rate,
+                  static_cast<double>(n_plus_1.events) / static_cast<double>(n_plus_1.requests));
       std::printf("grading the expert's /checkout answers (score %.1f): %.2f s = %.2f full runs\n", graded.total, grade_wall,
                   grade_runs);
       if (!cards.wall_s.empty())

@@ -140,7 +140,7 @@ TEST_CASE("checkout: a GC-only answer is told no-go, sees a partial improvement 
   // Amdahl on the GC share the learner believes in: 28% of CPU made 4x cheaper.
   b.predict = PredictAnswer{};
   *b.predict = {{}, "", 28.0, 4.0, 1100.0, true};
-  b.fix = FixAnswer{{}, "tune_gc"};
+  b.fix = FixAnswer{{}, "tune_gc", {}};
   b.verify = VerifyAnswer{{}, true, true, true};
   b.move_on = MoveOnAnswer{{}, true, "encoding/json.Marshal"};
   gc.bottlenecks.push_back(b);

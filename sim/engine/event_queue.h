@@ -15,6 +15,7 @@ enum class EventKind : std::uint8_t {
   Arrival,
   OpDone,       // a request's wait or downstream call finished
   Start,        // a queued request gets its worker (deferred to bound recursion)
+  Background,   // a background job's timer: slot = generation << 8 | job index
   GcPauseEnd,
   Stage,        // a scheduled model change (deploy, config, fix)
   WindowClose,

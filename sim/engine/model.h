@@ -23,9 +23,9 @@ struct Step {
   enum class Kind {
     Cpu,         // self CPU time in `frame`, optionally allocating
     Wait,        // off-CPU wait (I/O, sleep) attributed to `frame`
-    Queries,     // N+1 round trips: count/batch × (cpu on frame + rtt wait)
-    Lock,        // critical section of hold_ms CPU under the named lock
-    Syscalls,    // count/batch calls × cost per call, CPU in kernel frame
+    Queries,     // N+1 round trips: ceil(count/batch) × (cpu on frame + rtt wait)
+    Lock,        // critical section under the named lock: `ms` of CPU, then `inner` steps
+    Syscalls,    // ceil(count/batch) calls × (CPU per call + blocking time per call)
     Downstream,  // wait for a remote service, then decode its payload
     Span,        // a child span (index into SpanSpec::children)
   };
@@ -39,14 +39,21 @@ struct Step {
   // Syscalls); drive mallocgc and scanobject CPU and GC cycles.
   double alloc_kb = 0.0;
 
-  // Queries
-  double count = 0.0;   // round trips (or syscalls) per request before batching
-  double batch = 1.0;   // items per round trip / call; >= 1
+  // Queries and Syscalls
+  double count = 0.0;   // items per request before batching (rows looked up, writes made)
+  double batch = 1.0;   // items per round trip / call; >= 1. Calls are whole: ceil(items / batch)
   double rtt_ms = 0.0;  // Queries and Downstream: network round trip
   // Queries: CPU per round trip is `ms`; Syscalls: CPU per call is `ms`.
+  double block_ms = 0.0;  // Syscalls: time per call blocked in the kernel, off-CPU (fsync, a slow disk)
 
   // Lock
   std::string lock;  // lock name shared by every request that takes it
+  // How many holders the lock admits at once: 1 is a mutex, more a
+  // semaphore such as a connection pool. Every step naming the lock in one
+  // model must agree; a config change may resize it.
+  int permits = 1;
+  std::string wait_frame;    // frame of the wait for the lock; empty: the default for its permits
+  std::vector<Step> inner;   // steps done while holding the lock (no spans, no nested locks)
 
   // Downstream
   std::string service;           // remote service name
@@ -58,8 +65,9 @@ struct Step {
   double error_prob = 0.0;       // probability the call fails (request errors)
 
   // Sized steps scale their size-proportional part (Cpu/Wait/Lock: ms;
-  // Downstream: payload, remote_ms_per_kb time and decoding; allocation) by
-  // the request's size factor, e.g. how many items a cart holds.
+  // Downstream: payload, remote_ms_per_kb time and decoding; Queries: the
+  // item count, so the round trips; allocation) by the request's size
+  // factor, e.g. how many items a cart holds.
   bool sized = false;
 
   // Span
@@ -141,6 +149,22 @@ struct SloSpec {
   std::vector<SloAlertSpec> alerts;
 };
 
+// Work the service does on a timer, outside any request, holding a lock:
+// a cache refresh or a compaction that blocks requests while it runs.
+struct BackgroundSpec {
+  std::string name;         // "catalog-refresh"
+  std::string lock;         // a lock some request step takes
+  double every_s = 60.0;    // period
+  double start_s = -1.0;    // first run; negative: one period in
+  double hold_ms = 100.0;   // how long it holds the lock (off-CPU, e.g. reading a snapshot)
+};
+
+// Lock-wait frames the engine pushes under the step that waits: a mutex, or
+// a lock with more than one permit (a semaphore, a pool), unless the step
+// names its own wait_frame.
+inline constexpr const char* kMutexWaitFrame = "sync.(*Mutex).Lock";
+inline constexpr const char* kSemaphoreWaitFrame = "semaphore.(*Weighted).Acquire";
+
 struct ServiceSpec {
   std::string name = "service";
   std::string root_frame;  // outermost frame of every request stack
@@ -148,6 +172,7 @@ struct ServiceSpec {
   int workers = 64;        // requests served at once; the rest queue FIFO
   int queue_limit = 10000; // beyond this a request is rejected at once
   GcSpec gc;
+  std::vector<BackgroundSpec> background;
 };
 
 // Everything the engine needs to run one configuration of the service.

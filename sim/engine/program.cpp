@@ -1,6 +1,8 @@
 #include "sim/engine/program.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "sim/engine/rng.h"
@@ -36,8 +38,9 @@ constexpr double kMaxSizeFactor = 1e3;
 
 class EndpointCompiler {
  public:
-  EndpointCompiler(const ModelSpec& model, int endpoint, Symbols& symbols, LockTable& locks, EndpointProgram& out)
-      : model_(model), endpoint_(endpoint), symbols_(symbols), locks_(locks), out_(out) {}
+  EndpointCompiler(const ModelSpec& model, int endpoint, Symbols& symbols, LockTable& locks, EndpointProgram& out,
+                   std::vector<int>& permits)
+      : model_(model), endpoint_(endpoint), symbols_(symbols), locks_(locks), out_(out), permits_(permits) {}
 
   void compile_span(const SpanSpec& span, std::uint32_t parent_stack, int parent_span, const std::string& path) {
     const int span_index = symbols_.span(endpoint_, span.name, parent_span);
@@ -119,22 +122,25 @@ class EndpointCompiler {
         break;
       }
       case Step::Kind::Queries: {
-        const double trips = step.count / std::max(step.batch, 1.0);
-        if (trips <= 0) break;
-        if (!(trips <= kMaxRoundTripsPerStep))
-          throw std::invalid_argument("a queries step makes " + std::to_string(trips) +
+        if (step.count <= 0) break;
+        if (!(step.count / std::max(step.batch, 1.0) <= kMaxRoundTripsPerStep))
+          throw std::invalid_argument("a queries step makes " + std::to_string(step.count / std::max(step.batch, 1.0)) +
                                       " round trips per request (count / batch), more than the engine allows (" +
                                       std::to_string(static_cast<long>(kMaxRoundTripsPerStep)) + ")");
-        Op begin;
-        begin.kind = OpKind::LoopBegin;
-        begin.uid = uid(path, "loop");
-        begin.loop_count = trips;
-        const auto begin_index = out_.ops.size();
-        out_.ops.push_back(begin);
-        const auto body = static_cast<std::int32_t>(out_.ops.size());
+        Op trips;
+        trips.kind = OpKind::RoundTrips;
+        trips.uid = uid(path, "loop");
+        trips.items = step.count;
+        trips.batch = std::max(step.batch, 1.0);
+        trips.sized = step.sized ? 1 : 0;
+        trips.dist = step.dist.kind;
+        trips.cv = step.dist.cv;
+        const auto trips_index = out_.ops.size();
+        out_.ops.push_back(trips);
         Op cpu = cpu_op(leaf, step.ms, step.alloc_kb, step.dist, uid(path, "query-cpu"));
         cpu.counts_as_query = 1;
-        push(cpu);  // kept even when free: it counts the round trip
+        cpu.trip_part = 1;
+        push(cpu);  // kept even when free: it counts the round trips
         Op wait;
         wait.kind = OpKind::Wait;
         wait.uid = uid(path, "query-rtt");
@@ -142,31 +148,50 @@ class EndpointCompiler {
         wait.mean_ns = ms_to_ns(step.rtt_ms);
         wait.dist = step.dist.kind;
         wait.cv = step.dist.cv;
+        wait.trip_part = 2;
         if (wait.mean_ns > 0) push(wait);
-        Op end;
-        end.kind = OpKind::LoopEnd;
-        end.jump = body;
-        out_.ops[begin_index].jump = static_cast<std::int32_t>(out_.ops.size());  // skip target
-        out_.ops.push_back(end);
+        out_.ops[trips_index].jump = static_cast<std::int32_t>(out_.ops.size());
         break;
       }
       case Step::Kind::Lock: {
+        if (step.permits < 1) throw std::invalid_argument("lock " + step.lock + " needs at least 1 permit");
         Op acquire;
         acquire.kind = OpKind::LockAcquire;
         acquire.lock = locks_.id(step.lock);
-        acquire.stack = symbols_.stack_path(leaf, "sync.(*Mutex).Lock");
+        note_permits(acquire.lock, step);
+        const std::string wait_frame =
+            !step.wait_frame.empty() ? step.wait_frame : (step.permits > 1 ? kSemaphoreWaitFrame : kMutexWaitFrame);
+        acquire.stack = symbols_.stack_path(leaf, wait_frame);
         out_.ops.push_back(acquire);
         push_cpu(cpu_op(leaf, step.ms, step.alloc_kb, step.dist, uid(path, "critical"), step.sized));
+        for (std::size_t i = 0; i < step.inner.size(); ++i) {
+          const Step& inner = step.inner[i];
+          if (inner.kind == Step::Kind::Span || inner.kind == Step::Kind::Lock)
+            throw std::invalid_argument("lock " + step.lock + " holds a span or another lock; it may hold only plain steps");
+          compile_step(inner, span_stack, path + ">" + std::to_string(i));
+        }
         Op release = acquire;
         release.kind = OpKind::LockRelease;
         out_.ops.push_back(release);
         break;
       }
       case Step::Kind::Syscalls: {
-        const double calls = step.count / std::max(step.batch, 1.0);
+        // Calls are whole: 30 writes buffered 500 at a time are one call.
+        const double calls = step.count > 0 ? std::ceil(step.count / std::max(step.batch, 1.0) - 1e-9) : 0.0;
         Op op = cpu_op(leaf, calls * step.ms, step.alloc_kb, step.dist, uid(path, "syscalls"), step.sized);
-        op.syscalls = static_cast<std::int32_t>(std::min(calls, 1e9) + 0.5);
-        push_cpu(op);
+        op.syscalls = static_cast<std::int32_t>(std::min(calls, 1e9));
+        if (op.syscalls > 0) push(op); else push_cpu(op);  // a free call is still counted
+        if (step.block_ms > 0 && calls > 0) {
+          Op blocked;
+          blocked.kind = OpKind::Wait;
+          blocked.uid = uid(path, "syscalls-blocked");
+          blocked.stack = leaf;
+          blocked.sized = step.sized ? 1 : 0;
+          (step.sized ? blocked.sized_ns : blocked.mean_ns) = ms_to_ns(calls * step.block_ms);
+          blocked.dist = step.dist.kind;
+          blocked.cv = step.dist.cv;
+          push(blocked);
+        }
         break;
       }
       case Step::Kind::Downstream: {
@@ -194,11 +219,23 @@ class EndpointCompiler {
     }
   }
 
+  // Every step that names a lock must give it the same number of permits.
+  void note_permits(int lock, const Step& step) {
+    auto& permits = permits_;
+    if (static_cast<int>(permits.size()) <= lock) permits.resize(static_cast<std::size_t>(lock) + 1, 0);
+    int& known = permits[static_cast<std::size_t>(lock)];
+    if (known != 0 && known != step.permits)
+      throw std::invalid_argument("lock " + step.lock + " has " + std::to_string(known) + " permits in one step and " +
+                                  std::to_string(step.permits) + " in another");
+    known = step.permits;
+  }
+
   const ModelSpec& model_;
   int endpoint_;
   Symbols& symbols_;
   LockTable& locks_;
   EndpointProgram& out_;
+  std::vector<int>& permits_;  // by lock id over the whole model, 0 where no step has said
 };
 
 // Chains consecutive Cpu ops (no span boundary, wait or loop between them)
@@ -209,6 +246,36 @@ void mark_cpu_runs(std::vector<Op>& ops) {
     const bool chain = ops[i].kind == OpKind::Cpu && ops[i + 1].kind == OpKind::Cpu && run < kMaxOpsPerCpuJob;
     ops[i].merge_next = chain ? 1 : 0;
     run = chain ? run + 1 : 1;
+  }
+}
+
+// Each background job becomes a program of three ops: take its lock, hold
+// it off-CPU, let it go. Its stacks are kNoStack: nothing of it is recorded
+// but what it does to the requests waiting behind it.
+void compile_background(const ServiceSpec& service, LockTable& locks, const std::vector<int>& permits,
+                        CompiledModel& compiled) {
+  if (service.background.size() > static_cast<std::size_t>(kMaxBackgroundJobs))
+    throw std::invalid_argument("more than " + std::to_string(kMaxBackgroundJobs) + " background jobs");
+  for (const BackgroundSpec& job : service.background) {
+    const int lock = locks.id(job.lock);
+    if (lock >= static_cast<int>(permits.size()) || permits[static_cast<std::size_t>(lock)] == 0)
+      throw std::invalid_argument("background job " + job.name + " takes lock " + job.lock +
+                                  ", which no request step takes");
+    if (!(job.every_s >= 0.001)) throw std::invalid_argument("background job " + job.name + " needs every_s >= 0.001");
+    BackgroundProgram bg;
+    bg.every_ns = s_to_ns(job.every_s);
+    bg.start_ns = job.start_s < 0 ? bg.every_ns : s_to_ns(job.start_s);
+    Op acquire;
+    acquire.kind = OpKind::LockAcquire;
+    acquire.lock = lock;
+    Op hold;
+    hold.kind = OpKind::Wait;
+    hold.mean_ns = ms_to_ns(job.hold_ms);
+    Op release = acquire;
+    release.kind = OpKind::LockRelease;
+    bg.program.ops = {acquire, hold, release};
+    bg.program.timeout_ns = std::numeric_limits<SimTime>::max();
+    compiled.background.push_back(std::move(bg));
   }
 }
 
@@ -235,6 +302,7 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
   const std::uint32_t root = symbols.stack(kNoStack, symbols.frame(service.root_frame.empty() ? service.name : service.root_frame));
   double total_share = 0.0;
   for (const auto& ep : model.endpoints) total_share += ep.share;
+  std::vector<int> permits;
   if (!(total_share > 0)) throw std::invalid_argument("endpoint shares must add up to more than 0");
 
   for (const auto& ep : model.endpoints) {
@@ -248,7 +316,7 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
     program.size_max = std::min(ep.size_max, kMaxSizeFactor);
     program.client.enabled = ep.client.enabled;
     program.client.spec = ep.client;
-    EndpointCompiler(model, id, symbols, locks, program).compile_span(ep.root, root, -1, "");
+    EndpointCompiler(model, id, symbols, locks, program, permits).compile_span(ep.root, root, -1, "");
     mark_cpu_runs(program.ops);
   }
   // Endpoints known from other variants but absent here get no traffic.
@@ -260,7 +328,11 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
   }
   compiled->share_cdf.back() = 1.0 + 1e-12;
   compiled->slo_endpoint = model.slo.endpoint.empty() ? -1 : symbols.find_endpoint(model.slo.endpoint);
+  compile_background(model.service, locks, permits, *compiled);
   compiled->lock_count = static_cast<int>(locks.names.size());
+  compiled->lock_permits.assign(locks.names.size(), 1);
+  for (std::size_t i = 0; i < permits.size(); ++i)
+    if (permits[i] > 0) compiled->lock_permits[i] = permits[i];
 
   double peak = 1.0;
   if (!model.load.curve.empty()) {

@@ -22,8 +22,11 @@ enum class OpKind : std::uint8_t {
   Cpu,          // a CPU job under processor sharing
   Wait,         // off-CPU wait
   Downstream,   // off-CPU wait for a remote call; may fail; records payload
-  LoopBegin,    // repeat the ops up to the matching LoopEnd `count` times
-  LoopEnd,
+  // A request's round trips: draws how many (whole, from count, batch and
+  // size) and the summed variation of the per-trip ops that follow it, which
+  // then run once for all of them: one CPU job, one wait. `jump` skips them
+  // when there are none.
+  RoundTrips,
   LockAcquire,
   LockRelease,
 };
@@ -31,7 +34,8 @@ enum class OpKind : std::uint8_t {
 struct Op {
   OpKind kind = OpKind::Cpu;
   Distribution::Kind dist = Distribution::Kind::Fixed;
-  std::uint8_t counts_as_query = 0;  // Cpu op that is one database round trip
+  std::uint8_t counts_as_query = 0;  // Cpu op of a RoundTrips: adds the request's round trips to its queries
+  std::uint8_t trip_part = 0;        // 1: the per-trip CPU after a RoundTrips, 2: its per-trip wait
   std::uint8_t sized = 0;            // scale sized_ns, allocation and payload by the request's size
   std::uint8_t merge_next = 0;       // Cpu: the next op is more CPU work of the same job
   std::int16_t span = -1;            // SpanEnter/SpanExit: local span index
@@ -49,8 +53,9 @@ struct Op {
   std::int64_t payload_bytes = 0;  // Downstream
   std::int32_t syscalls = 0;       // Cpu: system calls this op makes
   double error_prob = 0.0;         // Downstream
-  double loop_count = 0.0;         // LoopBegin: mean iterations (fraction drawn per request)
-  std::int32_t jump = -1;          // LoopEnd: first op of the body; LoopBegin: its LoopEnd
+  double items = 0.0;              // RoundTrips: mean items per request (a fraction drawn per request)
+  double batch = 1.0;              // RoundTrips: items per round trip
+  std::int32_t jump = -1;          // RoundTrips: the op after its per-trip ops
   std::int32_t lock = -1;          // LockAcquire/LockRelease
 };
 
@@ -79,6 +84,17 @@ constexpr int kMaxOpsPerCpuJob = 4;
 // models built any other way.
 inline constexpr double kMaxRoundTripsPerStep = 1e5;
 
+// A background job compiled: its timer and a tiny program (take the lock,
+// hold it, let go) run in a request slot that is never recorded.
+struct BackgroundProgram {
+  SimTime every_ns = 0;
+  SimTime start_ns = 0;
+  EndpointProgram program;
+};
+
+// At most this many background jobs per model.
+inline constexpr int kMaxBackgroundJobs = 16;
+
 struct CompiledModel {
   ServiceSpec service;
   LoadSpec load;
@@ -91,11 +107,16 @@ struct CompiledModel {
   std::vector<EndpointProgram> endpoints;  // indexed by Symbols endpoint id
   std::vector<double> share_cdf;           // cumulative shares by endpoint id
   int lock_count = 0;
+  std::vector<int> lock_permits;  // by lock id; a lock this model does not use admits 1
+  std::vector<BackgroundProgram> background;
   // Peak arrival rate over the load curve, for thinning.
   double max_rate_per_ns = 0.0;
   double peak_factor = 1.0;
 
   double rate_factor(double t_s) const;
+  int permits(int lock) const {
+    return lock >= 0 && lock < static_cast<int>(lock_permits.size()) ? lock_permits[static_cast<std::size_t>(lock)] : 1;
+  }
 };
 
 struct LockTable {

@@ -33,14 +33,22 @@ double factor_integral(const CompiledModel& model, double from_s, double to_s) {
 
 }  // namespace
 
-// Calls `count(op, times)` for each op with how many times a request runs it.
+// Calls `count(op, work, runs)` for each op: how many times a request does
+// its work, and how many times the engine steps through it. The ops after a
+// RoundTrips do the work of every trip in one step.
 template <typename Count>
 void walk_ops(const EndpointProgram& program, Count count) {
-  std::vector<double> multiplier{1.0};
-  for (const Op& op : program.ops) {
-    if (op.kind == OpKind::LoopBegin) multiplier.push_back(multiplier.back() * std::max(op.loop_count, 0.0));
-    else if (op.kind == OpKind::LoopEnd && multiplier.size() > 1) multiplier.pop_back();
-    else count(op, multiplier.back());
+  double trips = 1.0;
+  std::int32_t trips_end = -1;
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    const Op& op = program.ops[i];
+    if (op.kind == OpKind::RoundTrips) {
+      trips = std::ceil(std::max(op.items, 0.0) / std::max(op.batch, 1.0));
+      trips_end = op.jump;
+      continue;
+    }
+    const bool in_trips = static_cast<std::int32_t>(i) < trips_end;
+    count(op, in_trips ? trips : 1.0, in_trips && trips <= 0.0 ? 0.0 : 1.0);
   }
 }
 
@@ -48,18 +56,18 @@ void walk_ops(const EndpointProgram& program, Count count) {
 // wait and per downstream call; spans and uncontended locks take none.
 double expected_events_per_request(const EndpointProgram& program) {
   double events = 1.0;
-  walk_ops(program, [&](const Op& op, double times) {
+  walk_ops(program, [&](const Op& op, double, double runs) {
     if ((op.kind == OpKind::Cpu && !op.merge_next) || op.kind == OpKind::Wait || op.kind == OpKind::Downstream)
-      events += times;
+      events += runs;
   });
   return events;
 }
 
 double expected_cpu_ns_per_request(const EndpointProgram& program) {
   double ns = 0.0;
-  walk_ops(program, [&](const Op& op, double times) {
+  walk_ops(program, [&](const Op& op, double work, double) {
     if (op.kind == OpKind::Cpu)
-      ns += times * static_cast<double>(op.mean_ns + op.sized_ns + op.malloc_ns + op.scan_ns);
+      ns += work * static_cast<double>(op.mean_ns + op.sized_ns + op.malloc_ns + op.scan_ns);
   });
   return ns;
 }
@@ -78,7 +86,7 @@ double stacks_reached(const CompiledModel& model) {
   double stacks = 0.0;
   for (const EndpointProgram& program : model.endpoints) {
     std::vector<std::uint32_t> seen;
-    walk_ops(program, [&](const Op& op, double) {
+    walk_ops(program, [&](const Op& op, double, double) {
       for (std::uint32_t s : {op.stack, op.malloc_stack, op.scan_stack})
         if (s != kNoStack && std::find(seen.begin(), seen.end(), s) == seen.end()) seen.push_back(s);
     });

@@ -33,7 +33,7 @@ constexpr int kMaxStartDepth = 8;
 
 std::size_t slots_needed(const CompiledModel& model) {
   const auto n = static_cast<std::size_t>(model.service.workers) + static_cast<std::size_t>(model.service.queue_limit);
-  return std::min<std::size_t>(n, std::size_t{1} << 22);
+  return std::min<std::size_t>(n, std::size_t{1} << 22) + model.background.size();
 }
 
 bool same_load(const LoadSpec& a, const LoadSpec& b) {
@@ -83,6 +83,7 @@ Simulation::Simulation(const RunPlan& plan)
   for (std::size_t i = 0; i < stages_.size(); ++i)
     events_.push({stages_[i].at, static_cast<std::uint32_t>(i), EventKind::Stage});
   schedule_next_arrival();
+  schedule_background();
 }
 
 void Simulation::add_stage(Stage stage, const ModelSpec& model) {
@@ -177,6 +178,9 @@ void Simulation::handle(const Event& e) {
       run_ops(static_cast<std::int32_t>(e.slot));
       break;
     }
+    case EventKind::Background:
+      on_background(e.slot);
+      break;
     case EventKind::Start:
       --workers_busy_;  // start_request takes the worker reserved for it again
       start_request(static_cast<std::int32_t>(e.slot));
@@ -251,9 +255,8 @@ void Simulation::on_arrival() {
   free_slots_.pop_back();
   Request& r = requests_[slot];
   r.pc = 0;
-  r.loop_left = 0;
-  r.loop_iter = 0;
-  r.error = r.waiting_mutex = false;
+  r.trips = 0;
+  r.error = r.waiting_mutex = r.background = false;
   r.wait_stack = kNoStack;
   r.queries = r.syscalls = r.spans_seen = 0;
   r.payload_bytes = 0;
@@ -282,17 +285,111 @@ void Simulation::start_request(std::int32_t slot) {
   run_ops(slot);
 }
 
+// Background jobs run on a grid (start, start + every, ...) that a model
+// change keeps: the new model's jobs resume at their next point from now.
+void Simulation::schedule_background() {
+  const CompiledModel& model = *models_[current_model_];
+  for (std::size_t i = 0; i < model.background.size(); ++i) {
+    const BackgroundProgram& job = model.background[i];
+    SimTime at = job.start_ns;
+    if (at < now_) at += ((now_ - at + job.every_ns - 1) / job.every_ns) * job.every_ns;
+    if (at < duration_) events_.push({at, (background_generation_ << 8) | static_cast<std::uint32_t>(i), EventKind::Background});
+  }
+}
+
+void Simulation::on_background(std::uint32_t slot_bits) {
+  if ((slot_bits >> 8) != (background_generation_ & 0xffffffu)) return;  // from a model no longer in force
+  const CompiledModel& model = *models_[current_model_];
+  const std::size_t index = slot_bits & 0xffu;
+  if (index >= model.background.size()) return;
+  const BackgroundProgram& job = model.background[index];
+  if (now_ + job.every_ns < duration_) events_.push({now_ + job.every_ns, slot_bits, EventKind::Background});
+  if (free_slots_.empty() && requests_.size() < max_slots_) grow_slots(std::min(max_slots_, 2 * requests_.size()));
+  if (free_slots_.empty()) return;  // slots count one per job: only a job still running from its last turn
+  const std::int32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  Request& r = requests_[slot];
+  r.pc = 0;
+  r.trips = 0;
+  r.error = r.waiting_mutex = r.traced = false;
+  r.background = true;
+  r.wait_stack = kNoStack;
+  r.queries = r.syscalls = r.spans_seen = 0;
+  r.payload_bytes = 0;
+  r.segments = 0;
+  r.arrival = r.service_start = now_;
+  r.program = &job.program;
+  r.endpoint = 0;
+  r.size = 1.0;
+  run_ops(slot);
+}
+
 // ============================================================================
 // [SECTION] Ops: a request stepping through its endpoint's program
 // ============================================================================
 
 double Simulation::op_factor(const Request& r, const Op& op) const {
+  if (op.trip_part != 0) return r.trip_factor[op.trip_part - 1];
   switch (op.dist) {
     case Distribution::Kind::Fixed: return 1.0;
-    case Distribution::Kind::Exponential: return r.rng.exponential(1.0, op.uid, r.loop_iter * 4ULL);
-    case Distribution::Kind::LogNormal: return r.rng.lognormal_shaped(op.shape.mu, op.shape.sigma, op.uid, r.loop_iter * 4ULL);
+    case Distribution::Kind::Exponential: return r.rng.exponential(1.0, op.uid, 0);
+    case Distribution::Kind::LogNormal: return r.rng.lognormal_shaped(op.shape.mu, op.shape.sigma, op.uid, 0);
   }
   return 1.0;
+}
+
+namespace {
+
+// Up to this many round trips draw each trip's variation and add them up;
+// beyond, one draw of the sum's distribution stands for them, so a request's
+// cost does not grow with its round trips.
+constexpr std::uint32_t kExactTripDraws = 4;
+// Counters of the one-draw sums, apart from the per-trip ones (4 × trip).
+constexpr std::uint64_t kTripSumCounter = std::uint64_t{1} << 40;
+
+// Gamma(shape, 1) by Marsaglia and Tsang's squeeze (shape >= 1), on
+// counter-based draws: the sum of `shape` unit exponentials.
+double gamma_draw(const RngStream& rng, std::uint64_t uid, double shape) {
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (std::uint64_t attempt = 0;; ++attempt) {
+    const double x = rng.standard_normal(uid, kTripSumCounter + 2 * attempt);
+    const double t = 1.0 + c * x;
+    if (t <= 0.0) continue;
+    const double v = t * t * t;
+    const double u = rng.uniform(uid, kTripSumCounter + 2 * attempt + 1);
+    if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+  }
+}
+
+}  // namespace
+
+double Simulation::trip_sum(const Request& r, const Op& op, std::uint32_t trips) const {
+  const auto n = static_cast<double>(trips);
+  switch (op.dist) {
+    case Distribution::Kind::Fixed:
+      return n;
+    case Distribution::Kind::Exponential:
+      if (trips <= kExactTripDraws) {
+        double sum = 0.0;
+        for (std::uint32_t i = 0; i < trips; ++i) sum += r.rng.exponential(1.0, op.uid, i * 4ULL);
+        return sum;
+      }
+      return gamma_draw(r.rng, op.uid, n);
+    case Distribution::Kind::LogNormal: {
+      if (trips <= kExactTripDraws) {
+        double sum = 0.0;
+        for (std::uint32_t i = 0; i < trips; ++i) sum += r.rng.lognormal_shaped(op.shape.mu, op.shape.sigma, op.uid, i * 4ULL);
+        return sum;
+      }
+      // n log-normals of mean 1 and variation cv add up to mean n and
+      // variation cv / sqrt(n); a log-normal with those two moments
+      // (Fenton-Wilkinson) also matches the sum's skew to within cv^3 / n.
+      const LogNormalShape shape = LogNormalShape::unit_mean(op.cv / std::sqrt(n));
+      return n * r.rng.lognormal_shaped(shape.mu, shape.sigma, op.uid, kTripSumCounter);
+    }
+  }
+  return n;
 }
 
 void Simulation::run_ops(std::int32_t slot) {
@@ -313,7 +410,8 @@ void Simulation::run_ops(std::int32_t slot) {
         break;
       case OpKind::Cpu:
         if (op.merge_next == 0 && op.mean_ns == 0 && op.sized_ns == 0 && op.alloc_bytes == 0) {
-          r.queries += op.counts_as_query;  // a free round trip still counts
+          r.queries += op.counts_as_query ? r.trips : 0;  // free round trips and calls still count
+          r.syscalls += static_cast<std::uint32_t>(op.syscalls);
           ++r.pc;
           break;
         }
@@ -324,7 +422,7 @@ void Simulation::run_ops(std::int32_t slot) {
         ++r.pc;
         if (op.kind == OpKind::Downstream) {
           r.payload_bytes += op.sized ? round_positive(static_cast<double>(op.payload_bytes) * r.size) : op.payload_bytes;
-          if (op.error_prob > 0.0 && r.rng.uniform(op.uid, r.loop_iter * 4ULL + 1) < op.error_prob) {
+          if (op.error_prob > 0.0 && r.rng.uniform(op.uid, 1) < op.error_prob) {
             r.error = true;
           }
         }
@@ -335,33 +433,28 @@ void Simulation::run_ops(std::int32_t slot) {
         events_.push({now_ + d, static_cast<std::uint32_t>(slot), EventKind::OpDone});
         return;
       }
-      case OpKind::LoopBegin: {
-        auto whole = static_cast<std::int32_t>(op.loop_count);
-        const double fraction = op.loop_count - whole;
-        if (fraction > 0.0 && r.rng.uniform(op.uid, 7) < fraction) ++whole;
-        if (whole <= 0) {
-          r.pc = op.jump + 1;
-        } else {
-          r.loop_left = whole;
-          r.loop_iter = 0;
-          ++r.pc;
+      case OpKind::RoundTrips: {
+        // Items are whole (a fraction of the mean is drawn per request), and
+        // so are round trips: 30 rows in batches of 500 are one query.
+        const double items = op.items * (op.sized ? r.size : 1.0);
+        double whole = std::floor(items);
+        if (items - whole > 0.0 && r.rng.uniform(op.uid, 7) < items - whole) whole += 1.0;
+        const double trips = op.batch > 1.0 ? std::ceil(whole / op.batch) : whole;
+        if (trips <= 0.0) {
+          r.pc = op.jump;
+          break;
         }
+        r.trips = static_cast<std::uint32_t>(std::min(trips, 4e9));
+        for (std::int32_t k = r.pc + 1; k < op.jump; ++k)
+          r.trip_factor[ops[k].trip_part - 1] = trip_sum(r, ops[k], r.trips);
+        ++r.pc;
         break;
       }
-      case OpKind::LoopEnd:
-        ++r.loop_iter;
-        if (--r.loop_left > 0) {
-          r.pc = op.jump;
-        } else {
-          r.loop_iter = 0;
-          ++r.pc;
-        }
-        break;
       case OpKind::LockAcquire: {
         Lock& lock = lock_state_[op.lock];
         ++r.pc;
-        if (lock.holder < 0) {
-          lock.holder = slot;
+        if (lock.held < models_[current_model_]->permits(op.lock)) {
+          ++lock.held;
           break;
         }
         r.wait_start = now_;
@@ -375,12 +468,15 @@ void Simulation::run_ops(std::int32_t slot) {
       case OpKind::LockRelease: {
         Lock& lock = lock_state_[op.lock];
         ++r.pc;
+        // The permit passes to the first waiter, unless the lock was resized
+        // below the holders it has: then it is given back.
         const std::int32_t next = lock.head;
-        lock.holder = next;
-        if (next >= 0) {
+        if (next >= 0 && lock.held <= models_[current_model_]->permits(op.lock)) {
           lock.head = requests_[next].next_waiter;
           if (lock.head < 0) lock.tail = -1;
           events_.push({now_, static_cast<std::uint32_t>(next), EventKind::OpDone});
+        } else {
+          --lock.held;
         }
         break;
       }
@@ -394,7 +490,7 @@ void Simulation::run_ops(std::int32_t slot) {
 // ============================================================================
 
 std::int64_t Simulation::add_cpu_work(Request& r, const Op& op, double& demand) {
-  r.queries += op.counts_as_query;
+  r.queries += op.counts_as_query ? r.trips : 0;
   r.syscalls += static_cast<std::uint32_t>(op.syscalls);
   const double f = op_factor(r, op);
   const double alloc_f = op.sized ? f * r.size : f;  // allocation follows the work's size
@@ -523,6 +619,10 @@ void Simulation::compute_rum(const Request& r, CompletedRequest& out) const {
 
 void Simulation::complete(std::int32_t slot) {
   Request& r = requests_[slot];
+  if (r.background) {
+    release_slot(slot);
+    return;
+  }
   const SimTime latency = now_ - r.arrival;
   const bool timed_out = latency > r.program->timeout_ns;
   CompletedRequest done;
@@ -679,7 +779,26 @@ void Simulation::switch_model(int model_index) {
     next_arrival_ = now_;
     schedule_next_arrival();
   }
-  start_queued();  // more workers: start whoever is queued
+  if (!before.background.empty() || !after.background.empty()) {
+    background_generation_ = (background_generation_ + 1) & 0xffffffu;
+    schedule_background();
+  }
+  grant_lock_waiters();  // a bigger pool: waiters take the new permits
+  start_queued();        // more workers: start whoever is queued
+}
+
+void Simulation::grant_lock_waiters() {
+  const CompiledModel& model = *models_[current_model_];
+  for (std::size_t id = 0; id < lock_state_.size(); ++id) {
+    Lock& lock = lock_state_[id];
+    while (lock.head >= 0 && lock.held < model.permits(static_cast<int>(id))) {
+      const std::int32_t next = lock.head;
+      lock.head = requests_[next].next_waiter;
+      if (lock.head < 0) lock.tail = -1;
+      ++lock.held;
+      events_.push({now_, static_cast<std::uint32_t>(next), EventKind::OpDone});
+    }
+  }
 }
 
 }  // namespace perfloop

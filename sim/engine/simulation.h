@@ -81,14 +81,17 @@ class Simulation {
     std::uint32_t wait_stack = kNoStack;
     double size = 1.0;  // the request's size factor
     std::int32_t pc = 0;
-    std::int32_t loop_left = 0;
-    std::uint32_t loop_iter = 0;
+    // The round trips of the step in progress, and the summed variation of
+    // their CPU (0) and their waits (1): the per-trip ops run once for all.
+    std::uint32_t trips = 0;
+    double trip_factor[2] = {1.0, 1.0};
     std::int32_t next_waiter = -1;
     std::int16_t endpoint = 0;
     std::int16_t phase = 0;
     bool error = false;
     bool traced = false;
     bool waiting_mutex = false;
+    bool background = false;  // a background job's run: holds locks, is never recorded
     // The CPU job in progress: cumulative work boundaries of its parts (per
     // op: self, mallocgc, mark assist) and the stacks they are charged to.
     static constexpr int kMaxSegments = 3 * kMaxOpsPerCpuJob;
@@ -103,7 +106,7 @@ class Simulation {
     SimTime span_duration[kMaxSpansPerEndpoint] = {};
   };
   struct Lock {
-    std::int32_t holder = -1;
+    std::int32_t held = 0;  // permits taken
     std::int32_t head = -1;
     std::int32_t tail = -1;
   };
@@ -120,6 +123,9 @@ class Simulation {
   void grow_slots(std::size_t target);
   void handle(const Event& e);
   void on_arrival();
+  void schedule_background();
+  void on_background(std::uint32_t slot_bits);
+  void grant_lock_waiters();
   void schedule_next_arrival();
   void start_request(std::int32_t slot);
   void run_ops(std::int32_t slot);
@@ -141,6 +147,8 @@ class Simulation {
   void apply_stage(std::uint32_t index);
   void switch_model(int model);
   double op_factor(const Request& r, const Op& op) const;
+  // The variation of `trips` round trips of `op`, summed.
+  double trip_sum(const Request& r, const Op& op, std::uint32_t trips) const;
   // The op's duration for this request: (fixed + size-proportional part) × variation.
   static double op_ns(const Request& r, const Op& op, double factor) {
     return (static_cast<double>(op.mean_ns) + (op.sized ? r.size * static_cast<double>(op.sized_ns) : 0.0)) * factor;
@@ -165,6 +173,7 @@ class Simulation {
   RngStream profile_stream_;
   RngSequence arrival_sequence_;
   std::uint32_t arrival_generation_ = 0;
+  std::uint32_t background_generation_ = 0;
   std::uint64_t arrivals_ = 0;
   SimTime next_arrival_ = 0;
   std::uint64_t events_processed_ = 0;

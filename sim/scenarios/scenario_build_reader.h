@@ -29,6 +29,8 @@ class BuildReader {
 
   LoadSpec read_load(const Record& record) const;
 
+  void check_background_locks(const Record& top, const ModelSpec& model) const;
+
   std::vector<EndpointSpec> read_endpoints(const Record& top) const;
 
   ClientSpec read_client(const Record& endpoint, const LuaValue& value, const std::string& endpoint_name) const;

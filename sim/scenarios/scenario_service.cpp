@@ -22,9 +22,10 @@ ScenarioBuild BuildReader::read(const LuaValue& result) const {
   model.trace_sample_rate = top.number_or("trace_sample_rate", model.trace_sample_rate, within(0.0, 1.0));
   model.profile_hz = top.number_or("profile_hz", model.profile_hz, Bounds{0.0, 10000.0, true, false, false});
   model.service = read_service(Record(reader_, top.require("service"), top.at("service"),
-                                      {"name", "root_frame", "cores", "workers", "queue_limit", "gc"}));
+                                      {"name", "root_frame", "cores", "workers", "queue_limit", "gc", "background"}));
   model.load = read_load(Record(reader_, top.require("load"), top.at("load"), {"rps", "curve"}));
   model.endpoints = read_endpoints(top);
+  check_background_locks(top, model);
   if (const LuaValue* slo = top.find("slo"))
     model.slo = read_slo(Record(reader_, *slo, top.at("slo"), {"endpoint", "threshold_ms", "objective", "alerts"}),
                          model.endpoints);
@@ -56,7 +57,51 @@ ServiceSpec BuildReader::read_service(const Record& record) const {
     spec.scan_ns_per_kb = r.number_or("scan_ns_per_kb", spec.scan_ns_per_kb, up_to(1e6));
     spec.stw_pause_ms = r.number_or("stw_pause_ms", spec.stw_pause_ms, up_to(kMaxStepMs));
   }
+  if (const LuaValue* jobs = record.find("background")) {
+    const Place list_place = record.at("background");
+    for (const LuaItem& item : reader_.sequence(*jobs, list_place, false, kMaxBackgroundJobs)) {
+      const Record r(reader_, item.value, child_place(list_place, index_path(list_place.path, item.index), &item.value),
+                     {"name", "lock", "every_s", "start_s", "hold_ms"});
+      BackgroundSpec job;
+      job.name = r.text("name");
+      job.lock = r.text("lock");
+      job.every_s = r.number("every_s", within(0.001, kMaxDurationS));
+      job.start_s = r.number_or("start_s", -1.0, up_to(kMaxDurationS));
+      job.hold_ms = r.number("hold_ms", up_to(kMaxStepMs));
+      service.background.push_back(job);
+    }
+  }
   return service;
+}
+
+namespace {
+
+void collect_locks(const std::vector<Step>& steps, const std::vector<SpanSpec>& children, std::set<std::string>& out) {
+  for (const Step& step : steps) {
+    if (step.kind == Step::Kind::Lock) out.insert(step.lock);
+    if (step.kind == Step::Kind::Span) {
+      const SpanSpec& child = children[static_cast<std::size_t>(step.child)];
+      collect_locks(child.steps, child.children, out);
+    }
+  }
+}
+
+}  // namespace
+
+// A background job's lock must be one some request takes: otherwise it
+// blocks no one and the author has most likely misspelt it.
+void BuildReader::check_background_locks(const Record& top, const ModelSpec& model) const {
+  std::set<std::string> taken;
+  for (const EndpointSpec& endpoint : model.endpoints) collect_locks(endpoint.root.steps, endpoint.root.children, taken);
+  const Place list_place{top.at("service").path + ".background", top.at("service").line};
+  for (std::size_t i = 0; i < model.service.background.size(); ++i) {
+    const BackgroundSpec& job = model.service.background[i];
+    if (taken.count(job.lock)) continue;
+    std::vector<std::string> names(taken.begin(), taken.end());
+    reader_.fail({index_path(list_place.path, static_cast<long long>(i) + 1) + ".lock", list_place.line},
+                 "no step takes a lock named " + in_quotes(job.lock) +
+                     (names.empty() ? std::string(" (no step takes any lock)") : " (locks: " + join(names) + ")"));
+  }
 }
 
 LoadSpec BuildReader::read_load(const Record& record) const {
@@ -249,7 +294,7 @@ Step BuildReader::read_step(const LuaValue& value, const Place& place, const std
     step.sized = r.flag_or("sized", false);
   } else if (kind == "queries") {
     const Record r(reader_, value, place,
-                   {"kind", "frame", "count", "batch", "rtt_ms", "ms", "dist", "cv", "alloc_kb"});
+                   {"kind", "frame", "count", "batch", "rtt_ms", "ms", "dist", "cv", "alloc_kb", "sized"});
     step.kind = Step::Kind::Queries;
     step.frame = r.text("frame");
     step.count = r.number("count", up_to(kMaxCount));
@@ -264,16 +309,30 @@ Step BuildReader::read_step(const LuaValue& value, const Place& place, const std
     step.sized = r.flag_or("sized", false);
     step.alloc_kb = r.number_or("alloc_kb", 0.0, up_to(kMaxKb));
   } else if (kind == "lock") {
-    const Record r(reader_, value, place, {"kind", "lock", "frame", "ms", "dist", "cv", "sized"});
+    const Record r(reader_, value, place,
+                   {"kind", "lock", "frame", "ms", "dist", "cv", "sized", "alloc_kb", "permits", "wait_frame"}, true);
     step.kind = Step::Kind::Lock;
     step.lock = r.text("lock");
     step.frame = r.text("frame");
-    step.ms = r.number("ms", up_to(kMaxStepMs));
+    step.permits = r.whole_or("permits", 1, 1, 1'000'000);
+    step.wait_frame = r.text_or("wait_frame", "", false);
     step.dist = read_distribution(r);
     step.sized = r.flag_or("sized", false);
+    step.alloc_kb = r.number_or("alloc_kb", 0.0, up_to(kMaxKb));
+    // The steps listed inside run while the lock is held: a connection pool
+    // holds its connection for the queries, not for CPU.
+    const Place inner_place{r.place().path, r.place().line};
+    for (const LuaItem& item : reader_.sequence(value, inner_place, true)) {
+      const Place item_place = child_place(inner_place, index_path(inner_place.path, item.index), &item.value);
+      const std::string inner_kind = constructed_kind(item.value, item_place);
+      if (inner_kind == "span" || inner_kind == "lock")
+        reader_.fail(item_place, "a lock may hold cpu, wait, queries, syscalls or downstream steps, not a " + inner_kind);
+      step.inner.push_back(read_step(item.value, item_place, inner_kind));
+    }
+    step.ms = step.inner.empty() ? r.number("ms", up_to(kMaxStepMs)) : r.number_or("ms", 0.0, up_to(kMaxStepMs));
   } else if (kind == "syscalls") {
-    const Record r(reader_, value, place, {"kind", "frame", "count", "batch", "ms", "dist", "cv", "alloc_kb",
-                   "sized"});
+    const Record r(reader_, value, place, {"kind", "frame", "count", "batch", "ms", "block_ms", "dist", "cv",
+                   "alloc_kb", "sized"});
     step.kind = Step::Kind::Syscalls;
     step.frame = r.text("frame");
     step.count = r.number("count", up_to(kMaxCount));
@@ -283,6 +342,11 @@ Step BuildReader::read_step(const LuaValue& value, const Place& place, const std
       r.fail("ms", "makes " + format_number(step.count / step.batch * step.ms) +
                        " ms of system calls per request (count / batch × ms), more than the " +
                        format_number(kMaxStepMs) + " one step may");
+    step.block_ms = r.number_or("block_ms", 0.0, up_to(kMaxStepMs));
+    if (std::ceil(step.count / step.batch) * step.block_ms > kMaxStepMs)
+      r.fail("block_ms", "blocks " + format_number(std::ceil(step.count / step.batch) * step.block_ms) +
+                             " ms per request (calls × block_ms), more than the " + format_number(kMaxStepMs) +
+                             " one step may");
     step.dist = read_distribution(r);
     step.sized = r.flag_or("sized", false);
     step.alloc_kb = r.number_or("alloc_kb", 0.0, up_to(kMaxKb));

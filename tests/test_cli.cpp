@@ -103,7 +103,7 @@ TEST_CASE("play rejects a malformed answers file with its field path and status 
   const auto r = run_cli("play orders-n-plus-1 --answers " + file);
   CHECK(r.status == 2);
   CHECK(r.out.empty());
-  CHECK(r.err == "perfloop: " + file + ": bottlenecks[0].fix.id: missing\n");
+  CHECK(r.err == "perfloop: " + file + ": bottlenecks[1].fix.id: missing\n");
   const auto missing = run_cli("play orders-n-plus-1 --answers /nonexistent/answers.json");
   CHECK(missing.status == 2);
   CHECK(missing.err == "perfloop: /nonexistent/answers.json: cannot read the answers file: no such file\n");

@@ -183,7 +183,7 @@ TEST_CASE("what an answers file says is echoed escaped and cut, on one line", "[
   INFO(r.err);
   CHECK(one_refusal_line(r));
   CHECK(r.err == "perfloop: " + escapes +
-                     ": bottlenecks[0][\"obs\\x1b[31m\\nerve\"]: unknown field (fields here: observe, profile, "
+                     ": bottlenecks[1][\"obs\\x1b[31m\\nerve\"]: unknown field (fields here: observe, profile, "
                      "classify, predict, fix, verify, move_on)\n");
 
   const std::string huge_key = write_file("huge-key.json", header + "\"" + std::string(100000, 'k') + "\": {}}]}");

@@ -88,9 +88,12 @@ int run_simulate(const SimulateOptions& options);
 int run_solve(const SolveOptions& options);
 // Grades an answers file; 0 when graded (whatever the score), 2 for bad input.
 int run_play(const PlayOptions& options);
-// Exit 0 when every file is sound, else 2 with one line per problem on stderr.
-int run_check(const std::vector<std::string>& files);
-// Broken scenarios are reported on stderr and skipped; the rest are listed.
+// Exit 0 when every file is sound, else 2 with one line per problem on
+// stderr. With `simulate`, each sound file is also run and every claim it
+// makes is proven; each false one is a problem line.
+int run_check(const std::vector<std::string>& files, bool simulate);
+// Broken scenarios are reported on stderr and skipped; the rest are listed
+// (a file not named after its id with a warning on stderr).
 int run_list(bool json);
 int run_bench(const BenchOptions& options);
 // The onboarding track with the learner's progress; 2 when the track or the

@@ -38,8 +38,12 @@ int main(int argc, char** argv) {
       ->needs(simulate_json);
 
   std::vector<std::string> check_files;
+  bool check_simulate = false;
   auto* check = app.add_subcommand("check", "Validate scenario files: load, build every timeline point, fix and future change");
   check->add_option("files", check_files, "Scenario files")->required();
+  check->add_flag("--simulate", check_simulate,
+                  "Also run each scenario and prove what it claims: onsets, hot frames, right and wrong fixes, future "
+                  "changes, gates, the expert's score (tens of seconds per file)");
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "List the scenario catalogue");
@@ -196,7 +200,7 @@ int main(int argc, char** argv) {
       quiz.action = *quiz_next ? "next" : *quiz_card ? "card" : *quiz_answer ? "answer" : "stats";
       return run_quiz(quiz);
     }
-    if (*check) return run_check(check_files);
+    if (*check) return run_check(check_files, check_simulate);
     if (*list) return run_list(list_json);
   } catch (const std::exception& e) {
     std::cerr << "perfloop: internal error: " << perfloop::terminal_line(e.what()) << "\n";

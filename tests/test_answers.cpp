@@ -75,36 +75,36 @@ TEST_CASE("partial answers parse: a run stopped after Profile", "[answers]") {
 TEST_CASE("a malformed answers file is named by file and field path", "[answers][errors]") {
   json doc = good_answers();
   doc["bottlenecks"][0]["predict"].erase("go");
-  CHECK(error_of(doc) == "answers.json: bottlenecks[0].predict.go: missing");
+  CHECK(error_of(doc) == "answers.json: bottlenecks[1].predict.go: missing");
 
   doc = good_answers();
   doc["bottlenecks"][0]["predict"]["go"] = "yes";
-  CHECK(error_of(doc) == "answers.json: bottlenecks[0].predict.go: must be true or false, got a string");
+  CHECK(error_of(doc) == "answers.json: bottlenecks[1].predict.go: must be true or false, got a string");
 
   doc = good_answers();
   doc["bottlenecks"][0]["fix"]["id"] = "restart";
-  CHECK_THAT(error_of(doc), Catch::StartsWith("answers.json: bottlenecks[0].fix.id: must be one of ") &&
+  CHECK_THAT(error_of(doc), Catch::StartsWith("answers.json: bottlenecks[1].fix.id: must be one of ") &&
                                 Catch::Contains("rollback") && Catch::EndsWith("got \"restart\""));
 
   doc = good_answers();
   doc["bottlenecks"][0]["observe"]["onset"] = 1800;
-  CHECK_THAT(error_of(doc), Catch::StartsWith("answers.json: bottlenecks[0].observe.onset: unknown field"));
+  CHECK_THAT(error_of(doc), Catch::StartsWith("answers.json: bottlenecks[1].observe.onset: unknown field"));
 
   doc = good_answers();
   doc["bottlenecks"][0]["classify"]["families"] = json::array({"gc-bound"});
-  CHECK_THAT(error_of(doc), Catch::StartsWith("answers.json: bottlenecks[0].classify.families[0]: must be one of"));
+  CHECK_THAT(error_of(doc), Catch::StartsWith("answers.json: bottlenecks[1].classify.families[1]: must be one of"));
 
   doc = good_answers();
   doc["bottlenecks"][0]["profile"]["to_s"] = 100;
-  CHECK(error_of(doc) == "answers.json: bottlenecks[0].profile.to_s: must be after from_s");
+  CHECK(error_of(doc) == "answers.json: bottlenecks[1].profile.to_s: must be after from_s");
 
   doc = good_answers();
   doc["bottlenecks"][0]["predict"]["share_pct"] = 140;
-  CHECK(error_of(doc) == "answers.json: bottlenecks[0].predict.share_pct: must be from 0 to 100, got 140");
+  CHECK(error_of(doc) == "answers.json: bottlenecks[1].predict.share_pct: must be from 0 to 100, got 140");
 
   doc = good_answers();
   doc["enforce"]["gates"][1]["id"] = "payload-contract";
-  CHECK(error_of(doc) == "answers.json: enforce.gates[1].id: gate \"payload-contract\" is chosen twice");
+  CHECK(error_of(doc) == "answers.json: enforce.gates[2].id: gate \"payload-contract\" is chosen twice");
 
   doc = good_answers();
   doc["version"] = 2;

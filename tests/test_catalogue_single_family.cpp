@@ -3,8 +3,10 @@
 // baseline in the incident, starting at the truth block's onset), the hot
 // frame on top of the named stream in the incident and not before, the right
 // fixes restoring p99 to within 25% of baseline while shrinking the hot
-// frame, and every wrong fix moving p99 less than any right fix (those off
-// the critical path by less than 10%).
+// frame by half, and every wrong fix leaving p99 over twice the baseline with
+// the hot frame still on top. The claims every scenario makes (wrong fixes
+// moving p99 less than any right fix, those off the critical path by less
+// than 10%) are proven in test_scenario_claims.cpp.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -177,9 +179,9 @@ void check_symptom(const std::string& path, const std::string& stream, const std
   CHECK(first_after > 2.0 * before_p99);
 }
 
-// Right fixes restore p99 and shrink the hot frame; wrong fixes move p99 less
-// than every right fix, and those in `off_path` by less than 10%.
-void check_fixes(const std::string& path, const std::vector<std::string>& off_path) {
+// Right fixes restore p99 and shrink the hot frame; wrong fixes leave the
+// symptom and the hot frame where they were.
+void check_fixes(const std::string& path) {
   const BottleneckSpec b = truth(path);
   const std::string& ep = b.symptom.endpoint;
   REQUIRE(!b.right_fixes.empty());
@@ -192,7 +194,6 @@ void check_fixes(const std::string& path, const std::vector<std::string>& off_pa
   const double inc_p99 = endpoint(first, "incident", ep).p99_ms;
   const double inc_share = share(endpoint(first, "incident", ep), b.stream, b.hot_frame);
 
-  double smallest_right_gain = 1e300;
   for (const auto& fix : b.right_fixes) {
     const auto& r = run(path, fix);
     const auto& after = endpoint(r, "after_fix", ep);
@@ -202,23 +203,16 @@ void check_fixes(const std::string& path, const std::vector<std::string>& off_pa
     CHECK(after.p99_ms <= 1.25 * base_p99);
     CHECK(after.p99_ms >= 0.75 * base_p99);
     CHECK(share(after, b.stream, b.hot_frame) < 0.5 * inc_share);
-    smallest_right_gain = std::min(smallest_right_gain, inc_p99 - after.p99_ms);
   }
   REQUIRE(b.wrong_fixes.size() >= 2);
   for (const auto& fix : b.wrong_fixes) {
     const auto& r = run(path, fix);
     const auto& after = endpoint(r, "after_fix", ep);
     check_same_until_fix(r, unfixed, ep);
-    const double gain = inc_p99 - after.p99_ms;
-    INFO(path << " wrong fix " << fix << ": p99 " << inc_p99 << " -> " << after.p99_ms << " ms (gain " << gain
-              << " ms, smallest right gain " << smallest_right_gain << " ms)");
-    CHECK(std::abs(gain) < smallest_right_gain);
+    INFO(path << " wrong fix " << fix << ": p99 " << inc_p99 << " -> " << after.p99_ms << " ms");
     CHECK(after.p99_ms > 2.0 * base_p99);  // the symptom stays
     CHECK(top_frame(after, b.stream) == b.hot_frame);
-    if (std::find(off_path.begin(), off_path.end(), fix) != off_path.end()) CHECK(std::abs(gain) < 0.10 * inc_p99);
   }
-  for (const auto& fix : off_path)
-    CHECK(std::find(b.wrong_fixes.begin(), b.wrong_fixes.end(), fix) != b.wrong_fixes.end());
 }
 
 }  // namespace
@@ -246,7 +240,7 @@ TEST_CASE("lock-global-mutex: quotes wait on fx.mu while the cores idle", "[cata
 }
 
 TEST_CASE("lock-global-mutex: a snapshot or a rollback empties the queue; cores and a cache do not", "[catalogue-single-family]") {
-  check_fixes(kLock, {"more_cores", "cache_cart"});
+  check_fixes(kLock);
   const auto& after = endpoint(run(kLock, "snapshot"), "after_fix", "POST /quote");
   CHECK(offcpu_ms_present(after, "sync.(*Mutex).Lock") < 0.5);
 }
@@ -275,7 +269,7 @@ TEST_CASE("syscall-unbuffered-writes: syscall.write fills the export's CPU, the 
 
 TEST_CASE("syscall-unbuffered-writes: a buffered writer restores exports; disk, cores and encoder do not",
           "[catalogue-single-family]") {
-  check_fixes(kSyscall, {"faster_disk"});
+  check_fixes(kSyscall);
 }
 
 // ---------------------------------------------------------------------------
@@ -305,7 +299,7 @@ TEST_CASE("jit-unstable-shapes: computeTotal runs interpreted and the event loop
 
 TEST_CASE("jit-unstable-shapes: stable shapes re-optimise computeTotal; vCPUs, memoising and threads do not",
           "[catalogue-single-family]") {
-  check_fixes(kJit, {"threadpool"});
+  check_fixes(kJit);
   const auto& after = endpoint(run(kJit, "stable_shapes"), "after_fix", "POST /cart/price");
   // Only requests already in flight when the fix lands are still interpreted.
   CHECK(frame_pct_present(after, "(interpreted) pricing.computeTotal") < 0.5);
@@ -338,7 +332,7 @@ TEST_CASE("cache-pointer-chasing: the same walk gets 20x slower once the graph o
 
 TEST_CASE("cache-pointer-chasing: a flat layout restores the walk; a faster sort, cores and a cache do not",
           "[catalogue-single-family]") {
-  check_fixes(kCache, {"cache_product"});
+  check_fixes(kCache);
   const auto& after = endpoint(run(kCache, "flat_layout"), "after_fix", "GET /recommendations");
   const auto& base = endpoint(run(kCache), "baseline", "GET /recommendations");
   CHECK(span_mean(after, "walk_graph") < 2.5 * span_mean(base, "walk_graph"));
@@ -370,5 +364,5 @@ TEST_CASE("cpu-quadratic-loop: each doubling of the audience makes dedupe four t
 
 TEST_CASE("cpu-quadratic-loop: a set or a sort fixes the algorithm; cores, a cache and templates do not",
           "[catalogue-single-family]") {
-  check_fixes(kQuadratic, {"cache_members", "faster_build"});
+  check_fixes(kQuadratic);
 }

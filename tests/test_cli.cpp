@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli_runner.h"
+#include "scenario_variant.h"
 
 using nlohmann::json;
 
@@ -103,8 +104,66 @@ TEST_CASE("play rejects a malformed answers file with its field path and status 
   const auto r = run_cli("play orders-n-plus-1 --answers " + file);
   CHECK(r.status == 2);
   CHECK(r.out.empty());
-  CHECK(r.err == "perfloop: " + file + ": bottlenecks[0].fix.id: missing\n");
+  CHECK(r.err == "perfloop: " + file + ": bottlenecks[1].fix.id: missing\n");
   const auto missing = run_cli("play orders-n-plus-1 --answers /nonexistent/answers.json");
   CHECK(missing.status == 2);
   CHECK(missing.err == "perfloop: /nonexistent/answers.json: cannot read the answers file: no such file\n");
+}
+
+namespace {
+
+// A scratch folder of this process's own.
+std::string scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("perfloop-cli-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+}  // namespace
+
+TEST_CASE("check --simulate exits 2 with one line per false claim, and ok with what it proved", "[cli][claims]") {
+  // The tutorial with one line changed: its "elsewhere" cache makes the query ten times slower.
+  const std::string dir = scratch("claims");
+  const std::string file = dir + "/tutorial-first-page.lua";
+  std::ofstream(file) << perfloop::test::one_line_changed("scenarios/tutorial-first-page.lua",
+                                                          "set = { db_ms = p.db_ms / 3 } },", "set = { db_ms = p.db_ms * 10 } },");
+  const auto broken = run_cli("check --simulate " + file);
+  INFO(broken.err);
+  CHECK(broken.status == 2);
+  CHECK(broken.out.empty());
+  CHECK_THAT(broken.err, Catch::Matches(
+                             file + ": fixes\\.cache_invoice\\.touches \"elsewhere\": a fix off the critical path moves "
+                                    "GET /invoice p99 \\(bottlenecks\\[1\\] \"locale-per-call\"\\) by less than 10%, but it "
+                                    "takes GET /invoice p99 from \\d+\\.\\d ms to \\d+\\.\\d ms \\(\\d+% worse\\)\n"));
+
+  // A sound file says so, and what was proven; the broken one still fails the whole run.
+  const auto both = run_cli("check --simulate scenarios/tutorial-first-page.lua " + file);
+  CHECK(both.status == 2);
+  CHECK_THAT(both.out, Catch::Matches("ok   scenarios/tutorial-first-page\\.lua\n     proved 1 onset, 1 hot spot, .* "
+                                      "1 expert score \\(\\d+ claims\\)\n"));
+  CHECK(both.err == broken.err);
+  // Plain check only builds: the broken claim is not its business.
+  const auto plain = run_cli("check " + file);
+  CHECK(plain.status == 0);
+  CHECK(plain.out == "ok   " + file + "\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a scenario file not named after its id: check refuses it, list warns", "[cli][catalogue]") {
+  const std::string dir = scratch("id");
+  std::filesystem::copy_file(perfloop::test::source_path("scenarios/tutorial-first-page.lua"), dir + "/first-page.lua");
+  const auto checked = run_cli("check " + dir + "/first-page.lua");
+  CHECK(checked.status == 2);
+  CHECK(checked.err == dir + "/first-page.lua: id: is \"tutorial-first-page\" but the file is named \"first-page.lua\": "
+                             "lookups by id look for \"tutorial-first-page.lua\" and do not find it; name the file after "
+                             "the id\n");
+  const auto listed = run_cli("list --json", "PERFLOOP_SCENARIOS=" + dir + " ");
+  CHECK(listed.status == 0);
+  CHECK(json::parse(listed.out).size() == 1);  // still listed: it loads
+  CHECK(listed.err == "perfloop: warning: " + dir + "/first-page.lua: id: is \"tutorial-first-page\" but the file is "
+                                                   "named \"first-page.lua\": lookups by id look for "
+                                                   "\"tutorial-first-page.lua\" and do not find it; name the file after "
+                                                   "the id\n");
+  std::filesystem::remove_all(dir);
 }

@@ -271,7 +271,7 @@ TEST_CASE("hints_used is 0 to 3 per step and costs 10%, 30% and 70% of the step"
       parse_answers(with.dump(), "a.json", "tutorial-first-page", session.build());
       FAIL("hints_used " << bad << " was accepted");
     } catch (const AnswersError& e) {
-      CHECK(std::string(e.what()).find("bottlenecks[0].predict.hints_used") != std::string::npos);
+      CHECK(std::string(e.what()).find("bottlenecks[1].predict.hints_used") != std::string::npos);
     }
   }
 }

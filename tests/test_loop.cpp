@@ -9,6 +9,7 @@
 #include "sim/scenarios/catalogue.h"
 #include "sim/loop/loop_expert.h"
 #include "sim/loop/loop_grader.h"
+#include "sim/loop/scenario_claims.h"
 #include "sim/loop/what_if.h"
 #include "test_support.h"
 
@@ -103,7 +104,9 @@ TEST_CASE("every catalogue scenario: the expert scores >= 95, random answers ave
       LoopSession session(script, {}, 1);
       const PlayResult expert = grade_answers(session, expert_answers(session, entry.id), {false});
       CHECK(expert.complete);
-      CHECK(expert.total >= 95.0);
+      const ClaimResult scored = prove_expert_claim(session, entry.id);  // the claim check --simulate proves
+      INFO(claim_line(scored));
+      CHECK(scored.ok);
       for (const auto& s : expert.steps)
         if (s.step != LoopStep::Enforce) CHECK(s.score == Approx(s.max));  // Enforce may have no perfect gate set
 
@@ -251,35 +254,9 @@ TEST_CASE("Enforce: catching everything by blocking everything scores below catc
   CHECK(worst_with < 1.1 * best.drift.front().with);
 }
 
-TEST_CASE("every future change does what its label says on the fixed service", "[loop][enforce][catalogue]") {
-  // Harmful changes move some bottleneck's headline by 8% or more; harmless
-  // ones keep every headline within its target.
-  const Catalogue catalogue = load_catalogue(test::source_path("scenarios"));
-  for (const auto& entry : catalogue.entries) {
-    ScenarioScript script = ScenarioScript::load(entry.file);
-    LoopSession session(script, {}, 1);
-    const auto& build = session.build();
-    std::vector<bool> none(build.enforce.future.size(), false);
-    for (std::size_t c = 0; c < none.size(); ++c) {
-      auto one = none;
-      one[c] = true;
-      double worst_ratio = 0;
-      bool within = true;
-      for (std::size_t k = 0; k < build.bottlenecks.size(); ++k) {
-        const SymptomSpec& s = build.bottlenecks[k].symptom;
-        const double before = session.replay().drift_headline(none, k);
-        const double after = session.replay().drift_headline(one, k);
-        worst_ratio = std::max(worst_ratio, s.metric == "rps" ? before / after : after / before);
-        within = within && headline_meets(s.metric, after, s.target);
-      }
-      INFO(entry.id << ": " << build.enforce.future[c].title << " moves a headline by x" << worst_ratio);
-      if (build.enforce.future[c].harmful)
-        CHECK(worst_ratio >= 1.08);
-      else
-        CHECK(within);
-    }
-  }
-}
+// What each future change does to the headlines on the fixed service, as its
+// `harmful` flag says, is proven per scenario by prove_claims
+// (test_scenario_claims.cpp).
 
 TEST_CASE("grading is deterministic for the same answers and seed", "[loop][determinism]") {
   ScenarioScript script = ScenarioScript::load(test::source_path("scenarios/orders-n-plus-1.lua"));

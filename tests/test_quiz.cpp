@@ -249,7 +249,7 @@ TEST_CASE("A bad answer is refused naming its field", "[quiz]") {
     }
     return std::string("accepted");
   };
-  CHECK(message(R"({"families": ["lock-bound", "lock"]})").find("answer.families[1]") == 0);
+  CHECK(message(R"({"families": ["lock-bound", "lock"]})").find("answer.families[2]") == 0);
   CHECK(message(R"({"families": []})").find("answer.families") == 0);
   CHECK(message(R"({"famlies": ["lock-bound"]})").find("unknown field") != std::string::npos);
   CHECK(message("{").find("not JSON") != std::string::npos);

@@ -18,9 +18,9 @@ std::vector<TimedFix> timed_fixes(const Answers& answers, const std::string& fil
   for (std::size_t k = 0; k < answers.bottlenecks.size(); ++k) {
     const auto& fix = answers.bottlenecks[k].fix;
     if (!fix) continue;
-    const std::string path = "bottlenecks[" + std::to_string(k) + "].fix";
+    const std::string path = "bottlenecks[" + std::to_string(k + 1) + "].fix";
     for (std::size_t i = 0; i < fix->tried.size(); ++i)
-      fixes.push_back({fix->tried[i].at_s, k, fix->tried[i].id, path + ".tried[" + std::to_string(i) + "].at_s"});
+      fixes.push_back({fix->tried[i].at_s, k, fix->tried[i].id, path + ".tried[" + std::to_string(i + 1) + "].at_s"});
     if (fix->at_s < 0)
       throw AnswersError(file, path + ".at_s", "missing: a game day lands the fix at this simulated second");
     fixes.push_back({fix->at_s, k, fix->id, path + ".at_s"});

@@ -169,7 +169,7 @@ ClassifyAnswer read_classify(const Object& o) {
     o.fail("families", "must be an array of one or two family ids");
   const std::vector<std::string> known(std::begin(kFamilies), std::end(kFamilies));
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const std::string path = o.at("families") + "[" + std::to_string(i) + "]";
+    const std::string path = o.at("families") + "[" + std::to_string(i + 1) + "]";
     if (!list[i].is_string()) throw AnswersError(o.file(), path, "must be a string");
     const std::string family = list[i].get<std::string>();
     if (std::find(known.begin(), known.end(), family) == known.end())
@@ -200,7 +200,7 @@ FixAnswer read_fix(const Object& o, const ScenarioBuild& build) {
     const json& list = o.require("tried");
     if (!list.is_array() || list.size() > 64) o.fail("tried", "must be an array of at most 64 {id, at_s} objects");
     for (std::size_t i = 0; i < list.size(); ++i) {
-      const Object t(o.file(), o.at("tried") + "[" + std::to_string(i) + "]", list[i], {"id", "at_s"});
+      const Object t(o.file(), o.at("tried") + "[" + std::to_string(i + 1) + "]", list[i], {"id", "at_s"});
       FixTry attempt{one_of(t, "id", fix_ids(build)), t.number("at_s", 0.0, kMaxAtSeconds)};
       if (!a.tried.empty() && attempt.at_s < a.tried.back().at_s)
         t.fail("at_s", "must not be before the fix tried before it");
@@ -235,7 +235,7 @@ EnforceAnswer read_enforce(const Object& o, const ScenarioBuild& build) {
   std::vector<std::string> ids;
   for (const auto& g : build.enforce.gates) ids.push_back(g.id);
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const Object g(o.file(), o.at("gates") + "[" + std::to_string(i) + "]", list[i], {"id", "threshold"});
+    const Object g(o.file(), o.at("gates") + "[" + std::to_string(i + 1) + "]", list[i], {"id", "threshold"});
     GateChoice choice;
     choice.id = one_of(g, "id", ids);
     for (const auto& earlier : a.gates)
@@ -301,7 +301,7 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
                                   std::to_string(build.bottlenecks.size()) + " bottleneck" +
                                   (build.bottlenecks.size() == 1 ? "" : "s"));
     for (std::size_t i = 0; i < list.size(); ++i) {
-      const Object b(file, "bottlenecks[" + std::to_string(i) + "]", list[i],
+      const Object b(file, "bottlenecks[" + std::to_string(i + 1) + "]", list[i],
                      {"observe", "profile", "classify", "predict", "fix", "verify", "move_on"});
       const json& v = list[i];
       BottleneckAnswers entry;
@@ -327,7 +327,7 @@ Answers parse_answers(const std::string& text, const std::string& file, const st
   for (std::size_t i = 0; i < answers.bottlenecks.size(); ++i) {
     const auto& fix = answers.bottlenecks[i].fix;
     if (fix && !fix->tried.empty() && fix->at_s >= 0 && fix->tried.back().at_s > fix->at_s)
-      throw AnswersError(file, "bottlenecks[" + std::to_string(i) + "].fix.at_s",
+      throw AnswersError(file, "bottlenecks[" + std::to_string(i + 1) + "].fix.at_s",
                          "must not be before the fixes listed in tried");
   }
   return answers;

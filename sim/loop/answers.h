@@ -20,6 +20,7 @@ inline constexpr std::size_t kMaxAnswersBytes = std::size_t{1} << 20;
 
 // A malformed answers file. what() is "file: field.path: message", one
 // printable line whatever the file holds (keys and values are escaped and cut).
+// List entries count from 1 (bottlenecks[1] is the first), as scenario errors do.
 class AnswersError : public std::runtime_error {
  public:
   AnswersError(const std::string& file, const std::string& field, const std::string& message);

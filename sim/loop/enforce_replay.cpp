@@ -82,6 +82,16 @@ double read_measure(const MeasuredState& state, const GateSpec& gate) {
   return 0.0;
 }
 
+// The params each gate runs its check on, once each: gates that share a
+// fixture share its runs.
+std::vector<ParamValues> gate_fixtures(const std::vector<GateSpec>& gates) {
+  std::vector<ParamValues> fixtures;
+  for (const auto& g : gates)
+    if (!is_runbook(g) && std::find(fixtures.begin(), fixtures.end(), g.params) == fixtures.end())
+      fixtures.push_back(g.params);
+  return fixtures;
+}
+
 double headline_of(const PhaseSummary& summary, const SymptomSpec& symptom) {
   const EndpointSummary* es = summary.endpoint(symptom.endpoint);
   if (!es) return 0.0;
@@ -140,30 +150,32 @@ EnforceReplay::EnforceReplay(ScenarioScript& script, const ScenarioBuild& build,
                              double measure_s)
     : script_(script), build_(build), fixed_(std::move(fixed)), seed_(seed), measure_s_(measure_s) {}
 
+std::map<std::string, GateReading> EnforceReplay::change_readings(const ParamValues& set, std::uint64_t key) {
+  std::map<std::string, GateReading> out;
+  const std::vector<ParamValues> fixtures = gate_fixtures(build_.enforce.gates);
+  for (std::size_t f = 0; f < fixtures.size(); ++f) {
+    ParamValues before = fixed_;
+    for (const auto& [name, value] : fixtures[f]) before[name] = value;
+    ParamValues after = fixed_;
+    for (const auto& [name, value] : set) after[name] = value;
+    for (const auto& [name, value] : fixtures[f]) after[name] = value;  // the fixture wins: it is the test's data
+    const MeasuredState b = measure_state(script_, before, measure_seed(seed_, key, 0, f), measure_s_);
+    const MeasuredState a = measure_state(script_, after, measure_seed(seed_, key, 1, f), measure_s_);
+    for (const auto& g : build_.enforce.gates)
+      if (!is_runbook(g) && g.params == fixtures[f]) out[g.id] = {read_measure(b, g), read_measure(a, g)};
+  }
+  return out;
+}
+
 // One pair of runs per change and per fixture (the params a gate runs its
 // check on), shared by every gate that reads the same fixture.
 void EnforceReplay::measure() {
   if (measured_) return;
   measured_ = true;
-  std::vector<ParamValues> fixtures;
-  for (const auto& g : build_.enforce.gates) {
-    if (is_runbook(g)) continue;
-    if (std::find(fixtures.begin(), fixtures.end(), g.params) == fixtures.end()) fixtures.push_back(g.params);
-    readings_[g.id].assign(build_.enforce.future.size(), {});
-  }
-  for (std::size_t f = 0; f < fixtures.size(); ++f) {
-    for (std::size_t c = 0; c < build_.enforce.future.size(); ++c) {
-      ParamValues before = fixed_;
-      for (const auto& [name, value] : fixtures[f]) before[name] = value;
-      ParamValues after = fixed_;
-      for (const auto& [name, value] : build_.enforce.future[c].set) after[name] = value;
-      for (const auto& [name, value] : fixtures[f]) after[name] = value;  // the fixture wins: it is the test's data
-      const MeasuredState b = measure_state(script_, before, measure_seed(seed_, c, 0, f), measure_s_);
-      const MeasuredState a = measure_state(script_, after, measure_seed(seed_, c, 1, f), measure_s_);
-      for (const auto& g : build_.enforce.gates)
-        if (!is_runbook(g) && g.params == fixtures[f]) readings_[g.id][c] = {read_measure(b, g), read_measure(a, g)};
-    }
-  }
+  for (const auto& g : build_.enforce.gates)
+    if (!is_runbook(g)) readings_[g.id].assign(build_.enforce.future.size(), {});
+  for (std::size_t c = 0; c < build_.enforce.future.size(); ++c)
+    for (const auto& [id, reading] : change_readings(build_.enforce.future[c].set, c)) readings_[id][c] = reading;
 }
 
 const std::vector<GateReading>& EnforceReplay::readings(const std::string& gate_id) {

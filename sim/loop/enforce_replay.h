@@ -73,6 +73,12 @@ class EnforceReplay {
   EnforceReport evaluate(const std::vector<GateChoice>& choices, bool with_drift);
   // The readings of one gate for every future change (measures on first use).
   const std::vector<GateReading>& readings(const std::string& gate_id);
+  // What every gate but a runbook entry reads when `set` lands on the fixed
+  // service, by gate id: two more short runs per fixture, with seeds of their
+  // own under `key` (the future changes use their index). check --simulate
+  // asks it of the incident itself, for a gate that read nothing on any
+  // future change.
+  std::map<std::string, GateReading> change_readings(const ParamValues& set, std::uint64_t key);
   // A bottleneck's headline on the fixed service with the changes marked
   // `shipped` in place, all runs with one seed (so the differences are the
   // changes', not the noise's). The drift follows the first bottleneck's.

@@ -151,7 +151,7 @@ class Grader {
 
   void observe(std::size_t k, const ObserveAnswer& a) {
     const SymptomSpec& s = build_.bottlenecks[k].symptom;
-    const double tolerance = std::max(60.0, 0.01 * build_.duration_s);
+    const double tolerance = onset_tolerance_s(build_.duration_s);
     const double onset = onset_score(a.onset_s, s.onset_s, tolerance);
     const double score = 0.3 * (a.endpoint == s.endpoint) + 0.3 * (a.metric == s.metric) + 0.3 * onset +
                          0.1 * (a.side == s.side);

@@ -28,6 +28,8 @@ double onset_score(double answered_s, double truth_s, double tolerance_s) {
   return error_score(std::fabs(answered_s - truth_s), tolerance_s, 5.0 * tolerance_s);
 }
 
+double onset_tolerance_s(double duration_s) { return std::max(60.0, 0.01 * duration_s); }
+
 double overlap_score(const std::vector<std::string>& answered, const std::vector<std::string>& truth) {
   const std::set<std::string> a(answered.begin(), answered.end());
   const std::set<std::string> t(truth.begin(), truth.end());

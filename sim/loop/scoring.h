@@ -20,6 +20,11 @@ double error_score(double error_pct, double full_pct = 10.0, double zero_pct = 5
 // Onset read from a chart: full marks within `tolerance_s`, none at five times it.
 double onset_score(double answered_s, double truth_s, double tolerance_s);
 
+// How close to the truth an onset must be for full marks at Observe: a
+// minute, or 1% of a longer run. `check --simulate` holds the truth's own
+// onset to the same precision.
+double onset_tolerance_s(double duration_s);
+
 // |A ∩ B| / |A ∪ B|: one family of two scores a half, an extra wrong one costs.
 double overlap_score(const std::vector<std::string>& answered, const std::vector<std::string>& truth);
 

@@ -75,7 +75,7 @@ QuizAnswer parse_quiz_answer(const QuizCard& card, const std::string& text) {
       if (!list.is_array()) fail("families", std::string("must be an array, got ") + type_of(list));
       if (list.empty() || list.size() > 2) fail("families", "name one family, or two");
       for (std::size_t i = 0; i < list.size(); ++i) {
-        const std::string field = "families[" + std::to_string(i) + "]";
+        const std::string field = "families[" + std::to_string(i + 1) + "]";
         if (!list[i].is_string()) fail(field, std::string("must be a string, got ") + type_of(list[i]));
         const std::string f = list[i].get<std::string>();
         if (family_index(f) < 0) fail(field, "not one of the eight families: " + quote(f, 40));
@@ -98,7 +98,7 @@ QuizAnswer parse_quiz_answer(const QuizCard& card, const std::string& text) {
       const json& list = doc.at("gates");
       if (!list.is_array()) fail("gates", std::string("must be an array, got ") + type_of(list));
       for (std::size_t i = 0; i < list.size(); ++i) {
-        const std::string field = "gates[" + std::to_string(i) + "]";
+        const std::string field = "gates[" + std::to_string(i + 1) + "]";
         const json& g = list[i];
         if (!g.is_object()) fail(field, std::string("must be an object, got ") + type_of(g));
         for (auto it = g.begin(); it != g.end(); ++it)

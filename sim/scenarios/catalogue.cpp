@@ -6,6 +6,7 @@
 
 #include "sim/engine/program.h"
 #include "sim/engine/run_budget.h"
+#include "sim/io/safe_text.h"
 #include "sim/scenarios/scenario_plan.h"
 
 namespace perfloop {
@@ -23,11 +24,20 @@ Catalogue load_catalogue(const std::string& dir) {
     try {
       const ScenarioScript script = ScenarioScript::load(file);
       catalogue.entries.push_back({script.id(), file, script.title(), script.meta(), script.params()});
+      if (const std::string problem = id_file_name_problem(file, script.id()); !problem.empty())
+        catalogue.warnings.push_back({file, file + ": id: " + problem});
     } catch (const ScenarioError& e) {
       catalogue.problems.push_back({file, e.what()});
     }
   }
   return catalogue;
+}
+
+std::string id_file_name_problem(const std::string& file, const std::string& id) {
+  const std::string stem = std::filesystem::path(file).stem().string();
+  if (stem == id) return "";
+  return "is " + quote(id, 80) + " but the file is named " + quote(stem + ".lua", 80) + ": lookups by id look for " +
+         quote(id + ".lua", 80) + " and do not find it; name the file after the id";
 }
 
 namespace {
@@ -80,6 +90,8 @@ std::vector<std::string> check_scenario(const std::string& file) {
     // What the engine will be asked to run: the incident as written, and with each fix.
     check_plan_cost(script, {}, "the default run");
     for (const auto& fix : initial.fixes) check_plan_cost(script, {fix.id}, "the run with fixes." + fix.id);
+    if (const std::string problem = id_file_name_problem(file, script.id()); !problem.empty())
+      throw ScenarioError(script.file(), 0, "id", problem);
   } catch (const ScenarioError& e) {
     return {e.what()};
   }

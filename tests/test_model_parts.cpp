@@ -153,7 +153,8 @@ std::string first_problem(const std::string& name, const std::string& steps, con
   const auto dir = std::filesystem::temp_directory_path() / ("perfloop-parts-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string file = (dir / name).string();
-  std::ofstream(file) << "return { id = 'parts', title = 't', build = function(p)\n"
+  const std::string id = name.substr(0, name.find('.'));  // a file is named after its id
+  std::ofstream(file) << "return { id = '" + id + "', title = 't', build = function(p)\n"
                          "  return { duration_s = 60, service = { name = 's'" + service_extra + " }, load = { rps = 10 },\n"
                          "    endpoints = { { name = '/a', root = span { name = 'a',\n" + steps + "\n} } } }\nend }\n";
   const auto problems = check_scenario(file);

@@ -28,31 +28,12 @@ const std::vector<std::string> kCatalogue = {
     "orders-n-plus-1",       "process-order-gc",       "search-regex-per-request", "syscall-unbuffered-writes",
     "third-party-bundle",    "tutorial-first-page"};
 
-// Claims of the catalogue that are false today, each with the reason. Each
-// must still be false: once the scenario is fixed, the test fails until its
-// entry goes.
-struct KnownFalse {
-  const char* scenario;
-  const char* field;
-  const char* why;
-};
-const KnownFalse kKnownFalse[] = {
-    {"bea-sven-quarter", "bottlenecks[1] \"logger-allocations\".symptom.onset_s",
-     "the month-3 logger deploy at 10:00 doubles the GC share of CPU but moves /orders p99 by about 4% "
-     "(198 -> 205 ms); p99 first moves clearly at 16:00, the stock N+1. A change for the scenario's owner."},
-};
-
-bool known_false(const std::string& scenario, const std::string& field) {
-  return std::any_of(std::begin(kKnownFalse), std::end(kKnownFalse),
-                     [&](const KnownFalse& k) { return scenario == k.scenario && field == k.field; });
-}
-
 void check_catalogue_claims(const std::string& id) {
   ScenarioScript script = ScenarioScript::load(test::source_path("scenarios/" + id + ".lua"));
   const std::vector<ClaimResult> claims = prove_claims(script);
   for (const auto& c : claims) {
     INFO(id << ": " << claim_line(c));
-    CHECK(c.ok != known_false(id, c.field));
+    CHECK(c.ok);
   }
   // Something of each part was proven.
   std::set<std::string> kinds;

@@ -734,7 +734,7 @@ namespace {
 
 // The catalogue scenarios a game day can be run on, with their injects.
 const char* const kGameDayScenarios[] = {"checkout-inventory-payload", "orders-n-plus-1", "lock-global-mutex",
-                                         "process-order-gc"};
+                                         "process-order-gc", "pool-exhaustion"};
 
 std::string catalogue_file(const std::string& id) { return test::source_path("scenarios/" + id + ".lua"); }
 

@@ -182,3 +182,35 @@ TEST_CASE("the new parts refuse what they cannot mean, naming the field", "[mode
   CHECK_THAT(first_problem("block.lua", "syscalls { frame = 'fsync', count = 1e6, ms = 0, block_ms = 10 }"),
              Catch::Contains("block_ms") && Catch::Contains("more than the 1000000 one step may"));
 }
+
+namespace {
+
+// The first problem `check` finds in a scenario whose bottleneck names `hot`
+// as its off-CPU hot frame, with `lock` as the endpoint's only step (the
+// truth goes in after the service; the template's closing brace ends enforce).
+std::string hot_frame_problem(const std::string& name, const std::string& hot, const std::string& lock) {
+  return first_problem(name, lock,
+                       " }, fixes = { more = { title = 'm', set = {} }, a = { title = 'a', set = {} },\n"
+                       "    b = { title = 'b', set = {} } },\n"
+                       "  bottlenecks = { { id = 'b', title = 'b', families = { 'lock-bound' }, root_cause = 'r',\n"
+                       "    symptom = { endpoint = '/a', metric = 'p99', onset_s = 0, target = 10 }, stream = 'offcpu',\n"
+                       "    hot_frame = '" + hot + "', right_fixes = { 'more' }, wrong_fixes = { 'a', 'b' },\n"
+                       "    debrief = 'd' } },\n"
+                       "  enforce = { gates = { { id = 'r', kind = 'runbook', title = 'r', description = 'd' } }");
+}
+
+}  // namespace
+
+TEST_CASE("a bottleneck's hot frame may be where a lock's waiters wait, or a step the lock holds", "[model-parts]") {
+  const std::string pool = "lock { lock = 'pool', permits = 4, frame = 'store.Get', wait_frame = 'database/sql.(*DB).conn',\n"
+                           "       wait { frame = 'pgx.Query', ms = 2 } }";
+  CHECK(hot_frame_problem("wait_frame.lua", "database/sql.(*DB).conn", pool) == "");
+  CHECK(hot_frame_problem("inner.lua", "pgx.Query", pool) == "");
+  // Without a wait_frame, the engine's own frame for the lock's permits.
+  const std::string semaphore = "lock { lock = 'pool', permits = 4, frame = 'store.Get', wait { frame = 'q', ms = 2 } }";
+  CHECK(hot_frame_problem("semaphore.lua", "semaphore.(*Weighted).Acquire", semaphore) == "");
+  // A named wait_frame replaces it, and a frame no step shows is still refused.
+  CHECK_THAT(hot_frame_problem("replaced.lua", "semaphore.(*Weighted).Acquire", pool),
+             Catch::Contains("bottlenecks[1].hot_frame") && Catch::Contains("no frame named"));
+  CHECK_THAT(hot_frame_problem("nowhere.lua", "database/sql.(*DB).connx", pool), Catch::Contains("no frame named"));
+}

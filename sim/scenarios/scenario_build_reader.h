@@ -101,10 +101,18 @@ class BuildReader {
 constexpr const char* kEngineFrames[] = {"runtime.mallocgc",      "runtime.gcAssistAlloc", "runtime.scanobject",
                                          "net/http.(*Client).Do", "sync.(*Mutex).Lock",    "encoding/json.Unmarshal"};
 
+// A step's frames: its own, and for a lock the frame its waiters show (its
+// wait_frame, or the engine's for its permits) and those of the steps it holds.
+inline void add_step_frames(const Step& step, std::set<std::string>& frames) {
+  if (!step.frame.empty()) frames.insert(step.frame);
+  if (step.kind != Step::Kind::Lock) return;
+  frames.insert(!step.wait_frame.empty() ? step.wait_frame : (step.permits > 1 ? kSemaphoreWaitFrame : kMutexWaitFrame));
+  for (const Step& inner : step.inner) add_step_frames(inner, frames);
+}
+
 inline void add_span_frames(const SpanSpec& span, std::set<std::string>& frames) {
   if (!span.frame.empty()) frames.insert(span.frame);
-  for (const Step& step : span.steps)
-    if (!step.frame.empty()) frames.insert(step.frame);
+  for (const Step& step : span.steps) add_step_frames(step, frames);
   for (const SpanSpec& child : span.children) add_span_frames(child, frames);
 }
 

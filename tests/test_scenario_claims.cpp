@@ -25,8 +25,8 @@ namespace {
 const std::vector<std::string> kCatalogue = {
     "assembly-rewrite-trap", "bea-sven-quarter",       "cache-pointer-chasing", "checkout-inventory-payload",
     "cpu-quadratic-loop",    "jit-unstable-shapes",    "lock-global-mutex",     "observer-effect",
-    "orders-n-plus-1",       "process-order-gc",       "search-regex-per-request", "syscall-unbuffered-writes",
-    "third-party-bundle",    "tutorial-first-page"};
+    "orders-n-plus-1",       "pool-exhaustion",        "process-order-gc",      "search-regex-per-request",
+    "syscall-unbuffered-writes", "third-party-bundle", "tutorial-first-page"};
 
 void check_catalogue_claims(const std::string& id) {
   ScenarioScript script = ScenarioScript::load(test::source_path("scenarios/" + id + ".lua"));
@@ -93,6 +93,7 @@ TEST_CASE("claims hold: jit-unstable-shapes", "[claims][catalogue]") { check_cat
 TEST_CASE("claims hold: lock-global-mutex", "[claims][catalogue]") { check_catalogue_claims("lock-global-mutex"); }
 TEST_CASE("claims hold: observer-effect", "[claims][catalogue]") { check_catalogue_claims("observer-effect"); }
 TEST_CASE("claims hold: orders-n-plus-1", "[claims][catalogue]") { check_catalogue_claims("orders-n-plus-1"); }
+TEST_CASE("claims hold: pool-exhaustion", "[claims][catalogue]") { check_catalogue_claims("pool-exhaustion"); }
 TEST_CASE("claims hold: process-order-gc", "[claims][catalogue]") { check_catalogue_claims("process-order-gc"); }
 TEST_CASE("claims hold: search-regex-per-request", "[claims][catalogue]") {
   check_catalogue_claims("search-regex-per-request");

@@ -204,7 +204,7 @@ std::string hot_frame_problem(const std::string& name, const std::string& hot, c
 TEST_CASE("a bottleneck's hot frame may be where a lock's waiters wait, or a step the lock holds", "[model-parts]") {
   const std::string pool = "lock { lock = 'pool', permits = 4, frame = 'store.Get', wait_frame = 'database/sql.(*DB).conn',\n"
                            "       wait { frame = 'pgx.Query', ms = 2 } }";
-  CHECK(hot_frame_problem("wait_frame.lua", "database/sql.(*DB).conn", pool) == "");
+  CHECK(hot_frame_problem("wait-frame.lua", "database/sql.(*DB).conn", pool) == "");
   CHECK(hot_frame_problem("inner.lua", "pgx.Query", pool) == "");
   // Without a wait_frame, the engine's own frame for the lock's permits.
   const std::string semaphore = "lock { lock = 'pool', permits = 4, frame = 'store.Get', wait { frame = 'q', ms = 2 } }";

@@ -168,7 +168,7 @@ class EndpointCompiler {
           const Step& inner = step.inner[i];
           if (inner.kind == Step::Kind::Span || inner.kind == Step::Kind::Lock)
             throw std::invalid_argument("lock " + step.lock + " holds a span or another lock; it may hold only plain steps");
-          compile_step(inner, span_stack, path + ">" + std::to_string(i));
+          compile_step(inner, leaf, path + ">" + std::to_string(i));  // called by the code that holds the lock
         }
         Op release = acquire;
         release.kind = OpKind::LockRelease;

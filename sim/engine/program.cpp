@@ -132,9 +132,7 @@ class EndpointCompiler {
         trips.uid = uid(path, "loop");
         trips.items = step.count;
         trips.batch = std::max(step.batch, 1.0);
-        trips.sized = step.sized ? 1 : 0;
-        trips.dist = step.dist.kind;
-        trips.cv = step.dist.cv;
+        trips.sized = step.sized ? 1 : 0;  // the per-trip ops below carry the variation
         const auto trips_index = out_.ops.size();
         out_.ops.push_back(trips);
         Op cpu = cpu_op(leaf, step.ms, step.alloc_kb, step.dist, uid(path, "query-cpu"));

@@ -30,12 +30,6 @@ std::string factor(double x) { return fmt(x >= 100 ? "%.0f" : "%.3g", x); }
 
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 
-const FixSpec* find_fix(const ScenarioBuild& build, const std::string& id) {
-  for (const auto& f : build.fixes)
-    if (f.id == id) return &f;
-  return nullptr;
-}
-
 bool contains(const std::vector<std::string>& list, const std::string& x) {
   return std::find(list.begin(), list.end(), x) != list.end();
 }
@@ -143,7 +137,7 @@ class Grader {
     c.right_fixes = b.right_fixes;
     if (k < answers_.bottlenecks.size() && answers_.bottlenecks[k].fix) {
       c.chosen_fix = answers_.bottlenecks[k].fix->id;
-      if (const FixSpec* f = find_fix(build_, c.chosen_fix)) c.chosen_fix_text = f->text;
+      if (const FixSpec* f = build_.find_fix(c.chosen_fix)) c.chosen_fix_text = f->text;
       c.outcome = session_.outcome(fixes_with(k, c.chosen_fix));
     }
     result_.scorecard.push_back(std::move(c));
@@ -271,7 +265,7 @@ class Grader {
     std::string fb = std::string(right ? "A fix for the cause. " : "Not the fix for this bottleneck. ") + "Applied at " +
                      clock_text(session_.fix_time_s(k)) + ": " + b.symptom.endpoint + " " + b.symptom.metric + " went from " +
                      with_unit(out.headline_before, unit) + " to " + with_unit(out.headline_after, unit) + ". ";
-    if (const FixSpec* f = find_fix(build_, a.id)) fb += f->text;
+    if (const FixSpec* f = build_.find_fix(a.id)) fb += f->text;
     add(k, LoopStep::Fix, right ? 1.0 : 0.0, fb, a);
   }
 

@@ -16,12 +16,6 @@ namespace {
 using claims::entry;
 using claims::figure;
 
-const FixSpec* find_fix(const ScenarioBuild& build, const std::string& id) {
-  for (const auto& f : build.fixes)
-    if (f.id == id) return &f;
-  return nullptr;
-}
-
 // The fixes of bottleneck k's playbook, each measured as the grader does:
 // on the run with the earlier bottlenecks' first right fixes in place, the
 // phase just before it lands against the phase just after.
@@ -80,7 +74,7 @@ void bottleneck_fix_claims(LoopSession& session, std::size_t k, std::vector<Clai
                      claims::change_words(least_right) + ")";
     out.push_back(wrong);
 
-    const FixSpec* fix = find_fix(build, id);
+    const FixSpec* fix = build.find_fix(id);
     if (!fix || fix->touches != "elsewhere") continue;
     ClaimResult elsewhere;
     elsewhere.kind = "elsewhere fix";

@@ -209,8 +209,7 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
       with.push_back(fix);
       const FixOutcome& out = session.outcome(with);
       p.fix_id = fix;
-      for (const auto& f : build.fixes)
-        if (f.id == fix) p.fix_title = f.title;
+      if (const FixSpec* f = build.find_fix(fix)) p.fix_title = f->title;
       p.local_speedup = round_to(local_speedup(out), 1);
       p.current = round_to(out.headline_before, 1);
       // Each runs() reference holds until the next call: the fixed run's cores first.
@@ -238,8 +237,7 @@ QuizCard make_quiz_card(const QuizPool& pool, const CardId& id) {
       e.what_happened = b.symptom.endpoint + " " + b.symptom.metric + " regressed: " + b.title;
       e.before = round_to(headline_value(built.live.baseline_summary, b.symptom.metric), 1);
       e.during = round_to(headline_value(built.live.summary, b.symptom.metric), 1);
-      for (const auto& f : build.fixes)
-        if (f.id == b.right_fixes.front()) e.fix_title = f.title;
+      if (const FixSpec* f = build.find_fix(b.right_fixes.front())) e.fix_title = f->title;
       e.changes = build.enforce.future;
       for (const auto& g : build.enforce.gates) {
         char threshold[64];

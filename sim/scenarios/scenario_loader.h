@@ -62,6 +62,12 @@ struct ScenarioBuild {
   std::vector<BottleneckSpec> bottlenecks;  // in the order the learner meets them
   EnforceSpec enforce;
   std::vector<InjectSpec> injects;  // sorted by at_s
+
+  const FixSpec* find_fix(const std::string& id) const {
+    for (const auto& f : fixes)
+      if (f.id == id) return &f;
+    return nullptr;
+  }
 };
 
 // The scenario's catalogue card.

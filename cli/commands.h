@@ -82,6 +82,27 @@ struct DebriefCommand {
   std::string output;  // the report's path; empty or "-": standard output, no chart
 };
 
+struct ExportOptions {
+  std::string scenario;
+  std::string what = "profile";  // profile, trace, metrics
+  std::string format;            // empty: pprof, chrome or openmetrics
+  std::string output;            // "-": standard output
+  std::string endpoint;          // empty: the SLO's (profile) or every endpoint
+  std::string stream = "cpu";    // profile: cpu, alloc, offcpu, mutex
+  bool stream_given = false;
+  double from_s = -1.0, to_s = -1.0;  // < 0: the run's start, end
+  std::vector<std::string> fixes;
+  std::vector<std::string> params;
+  std::uint64_t seed = 1;
+  std::string epoch;             // ISO-8601; empty: 2026-01-01T00:00:00Z
+};
+
+struct ImportOptions {
+  std::string file;
+  bool json = false;
+  int top = 10;
+};
+
 int run_simulate(const SimulateOptions& options);
 // Prints the expert's answers (the answers format, always JSON; --json only
 // accepted for symmetry with the other commands).
@@ -96,6 +117,10 @@ int run_check(const std::vector<std::string>& files, bool simulate);
 // (a file not named after its id with a warning on stderr).
 int run_list(bool json);
 int run_bench(const BenchOptions& options);
+// Writes a run's profile, traces or metrics in an outside tool's format; 2 for bad input.
+int run_export(const ExportOptions& options);
+// Reads a profile file and prints its summary; 2 when it cannot be read.
+int run_import(const ImportOptions& options);
 // The onboarding track with the learner's progress; 2 when the track or the
 // catalogue cannot be read.
 int run_track(const TrackOptions& options);

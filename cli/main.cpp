@@ -115,6 +115,9 @@ int main(int argc, char** argv) {
   gui_cmd->add_option("--game-until", gui.game_until_s, "With --game: pause the clock at this simulated second (screenshots)");
   gui_cmd->add_flag("--facilitator", gui.facilitator, "With --game: open the facilitator's panel");
   gui_cmd->add_option("--attempt", gui.attempt, "With --step debrief: the game-day attempt file to show");
+  auto* gui_profile = gui_cmd->add_option("--profile", gui.profile,
+                                          "Open a profile file (folded, speedscope or pprof) in the flame graph");
+  gui_cmd->add_option("--against", gui.against, "With --profile: a second file to diff against")->needs(gui_profile);
   auto* gui_save = gui_cmd->add_option("--save", gui.save_dir, "Folder for graded attempts (default: the data folder's attempts/; \"none\": do not save)");
   gui_cmd->add_option("--data", gui.data_dir, "The learner's data folder (default ~/.local/share/perfloop)")->excludes(gui_save);
   gui_cmd->add_option("--settings", gui.settings_path, "Settings file (default ~/.config/perfloop/settings.json)");
@@ -156,6 +159,29 @@ int main(int argc, char** argv) {
   debrief_cmd->add_option("--team", debrief.team, "Only this team's attempt");
   debrief_cmd->add_option("-o,--output", debrief.output, "The report's path (the chart goes beside it); - or none: standard output");
 
+  ExportOptions exp;
+  auto* export_cmd = app.add_subcommand("export", "Write a run's profile, traces or metrics in the format a real tool reads");
+  export_cmd->add_option("scenario", exp.scenario, "Scenario id or path to a .lua file")->required();
+  export_cmd->add_option("--what", exp.what, "profile, trace or metrics (default profile)");
+  export_cmd->add_option("--format", exp.format,
+                         "profile: folded, speedscope or pprof (default); trace: chrome (default) or otlp; metrics: openmetrics");
+  export_cmd->add_option("-o,--output", exp.output, "The file to write (- for standard output)")->required();
+  export_cmd->add_option("--endpoint", exp.endpoint, "Only this endpoint (a profile's default: the SLO's endpoint)");
+  export_cmd->add_option("--stream", exp.stream, "With --what profile: cpu (default), alloc, offcpu or mutex")
+      ->each([&](const std::string&) { exp.stream_given = true; });
+  export_cmd->add_option("--from-s", exp.from_s, "Start of the window, seconds since the run began (default 0)")->check(CLI::Range(0.0, 1e7));
+  export_cmd->add_option("--to-s", exp.to_s, "End of the window (default: the run's end)")->check(CLI::Range(0.0, 1e7));
+  export_cmd->add_option("--fix", exp.fixes, "Apply a fix from the scenario's playbook at its fix time (repeatable)");
+  export_cmd->add_option("--seed", exp.seed, "Random seed")->check(whole_number);
+  export_cmd->add_option("--param", exp.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
+  export_cmd->add_option("--epoch", exp.epoch, "Wall-clock time of the run's start, ISO-8601 (default 2026-01-01T00:00:00Z)");
+
+  ImportOptions imp;
+  auto* import_cmd = app.add_subcommand("import", "Read a profile (folded, speedscope or pprof) and summarise what it shows");
+  import_cmd->add_option("file", imp.file, "The profile file (pprof gzipped or not)")->required();
+  import_cmd->add_flag("--json", imp.json, "Print one JSON object (schema in README.md)");
+  import_cmd->add_option("--top", imp.top, "How many frames to list by self and total share (default 10)")->check(CLI::Range(1, 1000));
+
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the engine against a bare event loop");
   bench_cmd->add_option("--requests", bench.requests, "Requests for the M/M/c comparison (at most what one run may simulate)")
@@ -168,7 +194,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
     if (known.empty())
-      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, gameday, scoreboard, debrief, track, quiz, check, list, bench, gui)");
+      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, gameday, scoreboard, debrief, track, quiz, check, list, export, import, bench, gui)");
   }
   try {
     app.parse(argc, argv);
@@ -179,6 +205,8 @@ int main(int argc, char** argv) {
   try {
     if (*simulate) return run_simulate(sim);
     if (*bench_cmd) return run_bench(bench);
+    if (*export_cmd) return run_export(exp);
+    if (*import_cmd) return run_import(imp);
     if (*solve_cmd) return run_solve(solve);
     if (*gui_cmd) {
       if (!gui_size.empty()) {

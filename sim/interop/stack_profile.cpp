@@ -49,7 +49,29 @@ int StackProfile::find_type(const std::string& type) const {
   return -1;
 }
 
-std::vector<FrameShare> frame_shares(const StackProfile& profile, std::size_t type) {
+std::size_t matching_column(const StackProfile& other, const ValueType& type) {
+  for (std::size_t i = 0; i < other.types.size(); ++i)
+    if (other.types[i].type == type.type) return i;
+  for (std::size_t i = 0; i < other.types.size(); ++i)
+    if (other.types[i].unit == type.unit) return i;
+  return other.default_type;
+}
+
+std::vector<double> align_column(StackProfile& onto, const StackProfile& other, std::size_t column) {
+  std::vector<std::uint32_t> mapped(other.symbols.stack_count(), kNoStack);
+  std::vector<double> out;
+  // A stack's parent always has a smaller id (it was interned first), so one pass in id order maps every path.
+  for (std::size_t s = 0; s < other.symbols.stack_count(); ++s) {
+    const StackNode& node = other.symbols.stack_node(static_cast<std::uint32_t>(s));
+    const std::uint32_t parent = node.parent == kNoStack ? kNoStack : mapped[node.parent];
+    mapped[s] = onto.symbols.stack_path(parent, other.symbols.frame_name(node.frame));
+  }
+  out.assign(onto.symbols.stack_count(), 0.0);
+  for (std::uint32_t s : other.stacks_with_value(column)) out[mapped[s]] += other.value(s, column);
+  return out;
+}
+
+std::vector<FrameWeight> frame_weights(const StackProfile& profile, std::size_t type) {
   const double all = profile.total(type);
   std::vector<double> self(profile.symbols.frame_count(), 0.0), total(profile.symbols.frame_count(), 0.0);
   std::vector<std::uint32_t> seen;  // frames already credited on the current stack
@@ -64,7 +86,7 @@ std::vector<FrameShare> frame_shares(const StackProfile& profile, std::size_t ty
       total[f] += v;
     }
   }
-  std::vector<FrameShare> out;
+  std::vector<FrameWeight> out;
   for (std::size_t f = 0; f < self.size(); ++f)
     if (total[f] != 0.0)
       out.push_back({profile.symbols.frame_name(static_cast<std::uint32_t>(f)), all != 0 ? self[f] / all : 0.0,

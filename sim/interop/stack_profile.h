@@ -44,13 +44,22 @@ struct StackProfile {
   int find_type(const std::string& type) const;
 };
 
+// The column of `other` that measures what `type` does: the same type name,
+// else the same unit, else other's default column.
+std::size_t matching_column(const StackProfile& other, const ValueType& type);
+
+// `other`'s column as values by `onto`'s stack ids: each of other's paths is
+// interned into onto's symbols (a path only other has gets an id of its own),
+// so two files' shares can be compared path by path (the diff view).
+std::vector<double> align_column(StackProfile& onto, const StackProfile& other, std::size_t column);
+
 // Each frame's share of a column's total, by frame name: `self` counts the
 // stacks it is the leaf of; `total` counts every stack it is on, once per
 // stack however often it recurses (what a flame graph's widest box shows).
-struct FrameShare {
+struct FrameWeight {
   std::string frame;
   double self = 0.0, total = 0.0;  // 0..1 of the column's total
 };
-std::vector<FrameShare> frame_shares(const StackProfile& profile, std::size_t type);
+std::vector<FrameWeight> frame_weights(const StackProfile& profile, std::size_t type);
 
 }  // namespace perfloop

@@ -49,20 +49,38 @@ struct Builder {
   }
 };
 
-// Baseline shares by path: walks the same trie for the other profile.
-void fill_baseline(const Symbols& symbols, const Profile& baseline, std::size_t endpoint, FlameMeasure measure,
-                   const std::vector<int>& node_of_stack, FlameTree& tree) {
+// Baseline shares by path: walks the same trie for the other profile's
+// values, `value(stack)` for every stack id below `stacks`.
+template <typename Value>
+void fill_baseline(const Symbols& symbols, std::size_t stacks, Value value, const std::vector<int>& node_of_stack,
+                   FlameTree& tree) {
   std::vector<double> totals(tree.nodes.size(), 0.0);
   double all = 0.0;
-  for (std::size_t s = 0; s < baseline.stacks && s < symbols.stack_count(); ++s) {
-    const double v = cell_value(baseline.at(endpoint, s), measure);
-    if (v <= 0) continue;
+  for (std::size_t s = 0; s < stacks && s < symbols.stack_count(); ++s) {
+    const double v = value(s);
+    if (!(v > 0)) continue;
     all += v;
     // Credit every ancestor that exists in the current tree.
     for (std::uint32_t st = static_cast<std::uint32_t>(s); st != kNoStack; st = symbols.stack_node(st).parent)
       if (st < node_of_stack.size() && node_of_stack[st] >= 0) totals[static_cast<std::size_t>(node_of_stack[st])] += v;
   }
   for (std::size_t i = 0; i < tree.nodes.size(); ++i) tree.nodes[i].baseline = all > 0 ? (i == 0 ? 1.0 : totals[i] / all) : 0.0;
+}
+
+// The tree of the stacks below `stacks` with a positive `value(stack)`.
+template <typename Value>
+Builder build_nodes(const Symbols& symbols, std::size_t stacks, Value value) {
+  Builder b{symbols, std::vector<int>(symbols.stack_count(), -1), {}};
+  b.tree.nodes.push_back(FlameNode{"all", -1, 0, 0.0, 0.0, 0.0, -1.0, {}});
+  for (std::size_t s = 0; s < stacks && s < symbols.stack_count(); ++s) {
+    const double v = value(s);
+    if (!(v > 0)) continue;
+    int node = b.node_for(static_cast<std::uint32_t>(s));
+    b.tree.nodes[static_cast<std::size_t>(node)].self += v;
+    for (; node >= 0; node = b.tree.nodes[static_cast<std::size_t>(node)].parent)
+      b.tree.nodes[static_cast<std::size_t>(node)].total += v;
+  }
+  return b;
 }
 
 void place(FlameTree& tree, int index, double start) {
@@ -85,19 +103,20 @@ void place(FlameTree& tree, int index, double start) {
 
 FlameTree build_flame_tree(const Symbols& symbols, const Profile& profile, std::size_t endpoint, FlameMeasure measure,
                            const Profile* baseline) {
-  Builder b{symbols, std::vector<int>(symbols.stack_count(), -1), {}};
-  b.tree.nodes.push_back(FlameNode{"all", -1, 0, 0.0, 0.0, 0.0, -1.0, {}});
-  if (endpoint < profile.endpoints) {
-    for (std::size_t s = 0; s < profile.stacks && s < symbols.stack_count(); ++s) {
-      const double v = cell_value(profile.at(endpoint, s), measure);
-      if (v <= 0) continue;
-      int node = b.node_for(static_cast<std::uint32_t>(s));
-      b.tree.nodes[static_cast<std::size_t>(node)].self += v;
-      for (; node >= 0; node = b.tree.nodes[static_cast<std::size_t>(node)].parent)
-        b.tree.nodes[static_cast<std::size_t>(node)].total += v;
-    }
-  }
-  if (baseline && endpoint < baseline->endpoints) fill_baseline(symbols, *baseline, endpoint, measure, b.node_of_stack, b.tree);
+  const auto value_in = [&](const Profile& p) {
+    return [&p, endpoint, measure](std::size_t s) { return cell_value(p.at(endpoint, s), measure); };
+  };
+  Builder b = build_nodes(symbols, endpoint < profile.endpoints ? profile.stacks : 0, value_in(profile));
+  if (baseline && endpoint < baseline->endpoints)
+    fill_baseline(symbols, baseline->stacks, value_in(*baseline), b.node_of_stack, b.tree);
+  place(b.tree, 0, 0.0);
+  b.tree.id = new_flame_tree_id();
+  return std::move(b.tree);
+}
+
+FlameTree build_flame_tree(const Symbols& symbols, const std::vector<double>& values, const std::vector<double>* baseline) {
+  Builder b = build_nodes(symbols, values.size(), [&](std::size_t s) { return values[s]; });
+  if (baseline) fill_baseline(symbols, baseline->size(), [&](std::size_t s) { return (*baseline)[s]; }, b.node_of_stack, b.tree);
   place(b.tree, 0, 0.0);
   b.tree.id = new_flame_tree_id();
   return std::move(b.tree);

@@ -49,6 +49,10 @@ std::uint64_t new_flame_tree_id();
 // node's baseline share for the diff view.
 FlameTree build_flame_tree(const Symbols& symbols, const Profile& profile, std::size_t endpoint, FlameMeasure measure,
                            const Profile* baseline = nullptr);
+// A tree from one value per stack id (an imported profile's column);
+// `baseline`, by the same stack ids, fills each node's baseline share.
+FlameTree build_flame_tree(const Symbols& symbols, const std::vector<double>& values,
+                           const std::vector<double>* baseline = nullptr);
 
 // What part of the root is on screen: [from, to) in the root's units.
 struct FlameView {

@@ -121,7 +121,9 @@ void handle_keys(AppState& state) {
 void handle_escape(AppState& state, bool typing) {
   if (typing || !ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) return;
   const int frame = ImGui::GetFrameCount();
-  if (state.profile.flame.escape_frame == frame || state.after_fix.flame.escape_frame == frame) return;
+  if (state.profile.flame.escape_frame == frame || state.after_fix.flame.escape_frame == frame ||
+      state.profile_file.flame.escape_frame == frame)
+    return;
   if (state.learn.glossary_open) {
     state.learn.glossary_open = false;
     return;
@@ -434,6 +436,7 @@ void draw_frame(AppState& state) {
     else if (state.screen == Screen::GameSetup) draw_game_setup(state);
     else if (state.screen == Screen::Scoreboard) draw_scoreboard_screen(state);
     else if (state.screen == Screen::Debrief) draw_debrief_screen(state);
+    else if (state.screen == Screen::ProfileFile) draw_profile_file_screen(state);
     else draw_home_screen(state);
     ImGui::End();
     if (state.learn.glossary_open) draw_glossary(state);

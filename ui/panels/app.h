@@ -10,6 +10,9 @@
 #include "sim/learn/data_folder.h"
 #include "sim/learn/glossary.h"
 #include "sim/learn/track.h"
+#include "sim/interop/family_hints.h"
+#include "sim/interop/run_export.h"
+#include "sim/interop/stack_profile.h"
 #include "sim/scenarios/catalogue.h"
 #include "sim/loop/loop_steps.h"
 #include "ui/core/background_task.h"
@@ -49,6 +52,32 @@ struct ProfileView {
   }
 };
 
+// The Export popup on Observe and Profile: the file being written on a
+// thread of its own, and what came of the last one.
+struct ExportState {
+  std::string what;          // profile, trace, metrics
+  int format = 0;            // index into the popup's choices for `what`
+  std::string path;
+  BackgroundTask<std::string> task;  // the status line once written
+  std::string status;
+  bool failed = false;
+};
+
+// `perfloop gui --profile FILE [--against FILE2]`: a profile from outside in
+// the same flame graph, with a diff against a second one.
+struct ProfileFileView {
+  std::shared_ptr<StackProfile> profile;  // the file, with the other file's paths interned too
+  std::shared_ptr<const StackProfile> against;
+  std::string path, format, against_path, against_format;
+  std::size_t column = 0;                // the value column shown
+  std::shared_ptr<const FlameTree> tree; // built for `tree_column`
+  std::size_t tree_column = static_cast<std::size_t>(-1);
+  FlameWidgetState flame;
+  std::vector<FamilyHint> hints;         // of the column shown
+  std::vector<FrameWeight> top_self;     // the column's widest frames by self, at most 8
+  std::string picked;                    // the frame clicked, for the caption
+};
+
 // The scenario picker's choice before it is played.
 struct PickerState {
   std::string selected;        // scenario id
@@ -75,7 +104,7 @@ struct PractiseView {
 };
 
 // Which screen fills the window.
-enum class Screen { Home, Track, Play, Practise, GameSetup, Scoreboard, Debrief };
+enum class Screen { Home, Track, Play, Practise, GameSetup, Scoreboard, Debrief, ProfileFile };
 
 // The guided track and the coach: their texts, read once at start.
 struct LearnState {
@@ -137,6 +166,8 @@ struct AppState {
   ChartSelection selection;
   ProfileView profile;
   ProfileView after_fix;       // Move on's CPU flame graph of the window after the fix
+  ExportState export_state;
+  ProfileFileView profile_file;
   Settings settings;
   std::string settings_path;
   // The error panel's messages, oldest first, until dismissed; the app keeps running.
@@ -197,6 +228,16 @@ void draw_fix_step(AppState& state);
 void draw_verify_step(AppState& state);
 void draw_enforce_step(AppState& state);
 void draw_move_on_step(AppState& state);
+// Reads a profile (and the one to diff against) and opens its screen; the
+// reason, naming the file, when either cannot be read.
+std::string open_profile_file(AppState& state, const std::string& path, const std::string& against_path);
+// An imported profile (gui --profile), alone on its screen.
+void draw_profile_file_screen(AppState& state);
+// The export this panel's button starts from: the scenario, seed, parameters
+// and fixes being played; the caller fills the window, endpoint and stream.
+RunExportRequest export_request_for(const AppState& state, const std::string& what);
+// "Export..." and its popup; disabled with `disabled_why` as its tooltip.
+void draw_export_button(AppState& state, RunExportRequest request, const char* disabled_why = nullptr);
 
 // Shared by the panels: a primary button that commits the step, named
 // "<step>.commit" in the control map; greyed out with `why_not` as its

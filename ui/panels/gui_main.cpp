@@ -329,7 +329,10 @@ int run_gui(const GuiOptions& options) {
   if ((!options.screenshot.empty() || bench) && !options.bench_pointer) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
   if (!options.control_map.empty()) control_map_enable(options.control_map);
 
-  if (game) {
+  if (!options.profile.empty()) {
+    if (const std::string problem = open_profile_file(state, options.profile, options.against); !problem.empty())
+      return fail(problem);
+  } else if (game) {
     state.game.scenario = options.game;
     state.game.team = options.team;
     state.game.signals = signals;
@@ -393,6 +396,7 @@ int run_gui(const GuiOptions& options) {
                                  : state.screen == Screen::GameSetup  ? "gameday"
                                  : state.screen == Screen::Scoreboard ? "scoreboard"
                                  : state.screen == Screen::Debrief    ? "debrief"
+                                 : state.screen == Screen::ProfileFile ? "profile-file"
                                  : state.game.active                  ? "game-" + std::string(step_name(state.step))
                                                                   : std::string(step_name(state.step));
       shot = options.shot_dir + "/perfloop-" + screen + "-" + std::to_string(++shots) + ".png";

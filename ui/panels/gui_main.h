@@ -36,6 +36,8 @@ struct GuiOptions {
   double game_until_s = 0.0;    // >0: pause the clock once it gets there (a screenshot of that moment)
   bool facilitator = false;     // open the facilitator's panel
   std::string attempt;          // --step debrief: the attempt file shown
+  std::string profile;          // a profile file (folded, speedscope, pprof) shown in the flame graph alone
+  std::string against;          // with `profile`: the file its diff compares against
 };
 
 // Exit status: 0, or 2 with one line on stderr (no display, bad scenario,

@@ -90,6 +90,11 @@ void draw_observe_step(AppState& state) {
   }
   mark_control("observe.endpoint");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Which endpoint the charts show (and your answer)");
+  ImGui::SameLine(0, 24);
+  draw_export_button(state, export_request_for(state, "metrics"),
+                     state.game.active ? "Not during a game day: the file would land your fixes at the playbook's times"
+                     : !run.finished   ? "Wait for the run to finish simulating"
+                                       : nullptr);
   if (!run.finished && run.duration_s > 0) {
     ImGui::SameLine(0, 24);
     char progress[64];

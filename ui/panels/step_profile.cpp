@@ -253,7 +253,21 @@ void draw_profile_step(AppState& state) {
     ImGui::SameLine();
   }
   if (answer.stream.empty()) answer.stream = "cpu";
-  ImGui::NewLine();
+  if (any_shown) {
+    RunExportRequest request = export_request_for(state, view.stream == "trace" ? "trace" : "profile");
+    request.stream = view.stream;
+    request.endpoint = state.play.observe.endpoint;
+    request.from_s = answer.from_s;
+    request.to_s = answer.to_s;
+    ImGui::SameLine(0, 24);
+    draw_export_button(state, request,
+                       state.game.active          ? "Not during a game day: the file would land your fixes at the playbook's times"
+                       : view.stream == "bundle"  ? "The bundle view has no file format to export to"
+                       : answer.to_s <= answer.from_s ? "The window must end after it starts"
+                                                  : nullptr);
+  } else {
+    ImGui::NewLine();
+  }
 
   // The window: typed, or dragged on Observe's charts.
   ImGui::SetNextItemWidth(110);

@@ -98,7 +98,6 @@ RunExport export_run(const RunExportRequest& request) {
   r.from = to_ns(from_s);
   r.to = to_ns(to_s);
   r.clock = request.clock;
-  r.service = model.service.name;
   out.bytes = openmetrics_text(sim, r);
   out.summary = "10 s windows, " + seconds_text(from_s) + " to " + seconds_text(to_s);
   return out;

@@ -171,6 +171,7 @@ StackProfile read_speedscope(std::string_view text) {
     if (type == "sampled") read_sampled(p, path, frames, column, out);
     else if (type == "evented") read_evented(p, path, frames, column, out);
     else fail_at(path + ".type", "expected \"sampled\" or \"evented\"");
+    if (!std::isfinite(out.total(column))) fail_at(path, "its weights add up past what a double can hold");
   }
   if (file.contains("activeProfileIndex")) {
     const json& active = file["activeProfileIndex"];

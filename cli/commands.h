@@ -103,6 +103,13 @@ struct ImportOptions {
   int top = 10;
 };
 
+struct RecordsOptions {
+  std::string data_dir;  // empty: the default data folder
+  std::string format;    // xapi or csv
+  std::string output;    // a path, or "-": standard output
+  std::string learner;   // empty: $USER, else "learner"
+};
+
 int run_simulate(const SimulateOptions& options);
 // Prints the expert's answers (the answers format, always JSON; --json only
 // accepted for symmetry with the other commands).
@@ -133,6 +140,10 @@ int run_gameday(const GameDayCommand& options);
 int run_scoreboard(const ScoreboardCommand& options);
 // Writes the post-incident report (and its chart beside it).
 int run_debrief(const DebriefCommand& options);
+// Exports the data folder's attempts, quiz reviews and game days as xAPI
+// statements or CSV; files it cannot read are named on stderr and skipped
+// (still 0); 2 for bad arguments, no data folder, or an output it cannot write.
+int run_records(const RecordsOptions& options);
 
 // "NAME=VALUE" into `out`; false with `error` set for a malformed one.
 bool parse_param(const std::string& text, ParamValues& out, std::string& error);

@@ -190,11 +190,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 10'000));
   bench_cmd->add_flag("--json", bench.json, "Print one JSON object");
 
+  RecordsOptions records;
+  auto* records_cmd = app.add_subcommand("records", "Export saved attempts, quiz reviews and game days as xAPI statements or CSV");
+  records_cmd->add_option("--data", records.data_dir, "The learner's data folder (default ~/.local/share/perfloop)");
+  records_cmd->add_option("--format", records.format, "xapi (a JSON array of xAPI 2.0 statements) or csv")
+      ->required()
+      ->check(CLI::IsMember({"xapi", "csv"}));
+  records_cmd->add_option("-o,--output", records.output, "The file to write (atomically); - for standard output")->required();
+  records_cmd->add_option("--learner", records.learner, "The learner's account name (default: $USER, else learner)");
+
   // CLI11 would only say "a subcommand is required"; name the word it did not know.
   if (argc > 1 && argv[1][0] != '-') {
     const auto known = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); });
     if (known.empty())
-      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, gameday, scoreboard, debrief, track, quiz, check, list, export, import, bench, gui)");
+      return fail("unknown command " + perfloop::quote(argv[1], 60) + " (commands: simulate, solve, play, gameday, scoreboard, debrief, track, quiz, check, list, export, import, records, bench, gui)");
   }
   try {
     app.parse(argc, argv);
@@ -230,6 +239,7 @@ int main(int argc, char** argv) {
     }
     if (*check) return run_check(check_files, check_simulate);
     if (*list) return run_list(list_json);
+    if (*records_cmd) return run_records(records);
   } catch (const std::exception& e) {
     std::cerr << "perfloop: internal error: " << perfloop::terminal_line(e.what()) << "\n";
     return 3;

@@ -53,7 +53,7 @@ int run_export(const ExportOptions& options) {
     return std::cout ? 0 : fail("could not write to standard output");
   }
   try {
-    write_file_atomically(options.output, exported.bytes);
+    write_output_file(options.output, exported.bytes);
   } catch (const FileWriteError& e) {
     return fail(e.what());
   }

@@ -168,7 +168,7 @@ int run_debrief(const DebriefCommand& options) {
     return 0;
   }
   try {
-    write_file_atomically(options.output, report);
+    write_output_file(options.output, report);
   } catch (const std::exception& e) {
     return fail("could not write the report: " + std::string(e.what()));
   }

@@ -45,22 +45,6 @@ double pass_mark() {
   }
 }
 
-// A device or pipe named as the output (/dev/null, /dev/stdout, a FIFO) is
-// written into as it is: the atomic save renames a new file into place,
-// which would replace the device itself. Throws std::runtime_error.
-void write_output(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);  // through links
-  if (ec || !std::filesystem::exists(status) || std::filesystem::is_regular_file(status)) {
-    write_file_atomically(path, text);
-    return;
-  }
-  if (std::filesystem::is_directory(status)) throw std::runtime_error(path + ": is a folder");
-  std::ofstream out(path, std::ios::binary);
-  out << text << std::flush;
-  if (!out) throw std::runtime_error(path + ": cannot write there");
-}
-
 std::string plural(int n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
 
 }  // namespace
@@ -88,7 +72,7 @@ int run_records(const RecordsOptions& options) {
     std::cout << text << std::flush;
   } else {
     try {
-      write_output(options.output, text);
+      write_output_file(options.output, text);
     } catch (const std::exception& e) {
       return fail("could not write the records: " + std::string(e.what()));
     }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <sys/stat.h>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -263,6 +264,22 @@ TEST_CASE("perfloop export and import on the command line", "[interop-profiles][
   const auto summary = nlohmann::json::parse(r.out);
   CHECK(summary["types"][0]["top_self"].size() == 3);
   CHECK(summary["types"][0]["top_total"][0]["total_pct"] == Approx(100));
+
+  // A pipe named as the output is written into, not replaced by a file.
+  const std::string fifo = out + ".fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  r = run_cli("export checkout-inventory-payload --param duration_s=900 --param deploy_at_s=300 --format folded "
+              "--from-s 300 --to-s 600 -o " + fifo + " & cat " + fifo + " > " + out + ".copy; wait");
+  struct stat st {};
+  REQUIRE(::stat(fifo.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  std::ifstream copy(out + ".copy"), direct(out);
+  const std::string via_pipe((std::istreambuf_iterator<char>(copy)), std::istreambuf_iterator<char>());
+  const std::string via_file((std::istreambuf_iterator<char>(direct)), std::istreambuf_iterator<char>());
+  CHECK(via_pipe == via_file);
+  CHECK(via_pipe.size() > 100);
+  std::remove(fifo.c_str());
+  std::remove((out + ".copy").c_str());
 
   r = run_cli("export checkout-inventory-payload --what trace --format pprof -o " + out);
   CHECK(r.status == 2);

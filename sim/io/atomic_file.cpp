@@ -120,4 +120,28 @@ void write_file_atomically(const std::string& path, const std::string& text) {
 
 bool write_new_file(const std::string& path, const std::string& text) { return place_file(path, text, false, 0644); }
 
+void write_output_file(const std::string& path, const std::string& text) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) {  // through links, as the open below goes
+    write_file_atomically(path, text);
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) throw FileWriteError(path + ": is a folder");
+  // A pipe's writer waits here for its reader, as a shell's "> fifo" does.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw FileWriteError(path + ": " + file_error_text(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      throw FileWriteError(path + ": " + file_error_text(error));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+}
+
 }  // namespace perfloop

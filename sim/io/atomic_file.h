@@ -21,6 +21,12 @@ class FileWriteError : public std::runtime_error {
 // and stays a link; the file keeps its mode. Throws FileWriteError.
 void write_file_atomically(const std::string& path, const std::string& text);
 
+// An output file named on a command line or in the app: a regular file (or
+// none yet) is written atomically; a device or pipe (/dev/null, /dev/stdout,
+// a FIFO) is written into as it is, since renaming a new file over it would
+// replace the device itself. Throws FileWriteError, naming the path.
+void write_output_file(const std::string& path, const std::string& text);
+
 // Writes `text` to `path` only if that name is free (a file, a folder or a
 // symbolic link there, even a broken one, takes it). Returns false when it
 // is taken. Until the file is in place its temporary file is locked

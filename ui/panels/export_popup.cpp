@@ -124,7 +124,7 @@ void draw_export_button(AppState& state, RunExportRequest request, const char* d
       const RunExport out = export_run(request);
       const std::filesystem::path parent = std::filesystem::path(target).parent_path();
       if (!parent.empty()) std::filesystem::create_directories(parent);
-      write_file_atomically(target, out.bytes);
+      write_output_file(target, out.bytes);
       return "Wrote " + target + ": " + out.summary + ", " + byte_size_text(static_cast<double>(out.bytes.size()));
     });
   }

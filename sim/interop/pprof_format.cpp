@@ -381,6 +381,8 @@ class StackBuilder {
         parent == kNoStack ? 1 : static_cast<std::size_t>(profile_.symbols.stack_node(parent).depth) + 2;
     if (frames > kMaxPprofStackDepth)
       refuse(at, "the sample's stack is deeper than " + std::to_string(kMaxPprofStackDepth) + " frames");
+    if (++frames_walked_ > kMaxPprofFramesWalked)
+      refuse(at, "the stacks expand to more than " + std::to_string(kMaxPprofFramesWalked) + " frames");
     const std::uint32_t stack = profile_.symbols.stack(parent, frame);
     if (profile_.symbols.stack_count() > kMaxPprofCallPaths)
       refuse(at, "the stacks expand to more than " + std::to_string(kMaxPprofCallPaths) + " call paths");
@@ -396,6 +398,7 @@ class StackBuilder {
   Tables& t_;
   StackProfile& profile_;
   std::unordered_map<std::uint64_t, std::uint32_t> known_;
+  std::size_t frames_walked_ = 0;
 };
 
 void read_samples(std::string_view message, Tables& t, StackProfile& profile) {

@@ -17,6 +17,11 @@ inline constexpr std::size_t kMaxPprofStackDepth = 4096;
 // The most distinct call paths the stacks may expand to (memory: about
 // 100 bytes each in Symbols).
 inline constexpr std::size_t kMaxPprofCallPaths = 4'000'000;
+// The most frames the reader walks to build them (time: about 100 ns
+// each). Each location is walked once per caller it has, so real profiles
+// walk about as many frames as they have call paths; many copies of one
+// long inlined location under many callers would walk for hours.
+inline constexpr std::size_t kMaxPprofFramesWalked = 64'000'000;
 
 // Gzipped profile.proto: one sample type per column, one sample per stack
 // with a non-zero value in some column (values rounded to integers, as

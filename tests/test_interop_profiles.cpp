@@ -92,7 +92,6 @@ TEST_CASE("An exported profile shows the shares of the app's flame graph, in eve
                                                           measure_of(stream));
       if (app_tree.total() <= 0) continue;  // no lock in this service: an empty mutex profile
       for (const char* format : kProfileFormats) {
-        if (std::string(format) == "pprof") continue;  // tests/test_interop_pprof.cpp
         INFO(stream << " as " << format << (c.fixes.empty() ? "" : " after the fix"));
         RunExportRequest request;
         request.scenario_path = source_path("scenarios/checkout-inventory-payload.lua");

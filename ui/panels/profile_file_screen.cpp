@@ -40,6 +40,15 @@ namespace {
 
 const char* unit_label(const std::string& unit) { return unit == "count" ? "samples" : unit.c_str(); }
 
+// A column's total as a reader would say it: 5.13 s, 212 MiB, 51,300 samples.
+std::string total_text(double v, const std::string& unit) {
+  char text[64];
+  if (unit == "nanoseconds") std::snprintf(text, sizeof text, v >= 1e9 ? "%.2f s" : "%.1f ms", v >= 1e9 ? v / 1e9 : v / 1e6);
+  else if (unit == "bytes") std::snprintf(text, sizeof text, "%.1f MiB", v / (1024.0 * 1024.0));
+  else std::snprintf(text, sizeof text, "%.0f %s", v, unit_label(unit));
+  return text;
+}
+
 void rebuild(ProfileFileView& v) {
   StackProfile& p = *v.profile;
   const std::size_t c = v.column;
@@ -76,7 +85,7 @@ void draw_profile_file_screen(AppState& state) {
   if (p.types.size() > 1) {
     for (std::size_t i = 0; i < p.types.size(); ++i) {
       char label[160];
-      std::snprintf(label, sizeof label, "%s (%s)##col%zu", p.types[i].type.c_str(), unit_label(p.types[i].unit), i);
+      std::snprintf(label, sizeof label, "%s (%s)##col%zu", p.types[i].type.c_str(), p.types[i].unit.c_str(), i);
       if (ImGui::RadioButton(label, v.column == i)) v.column = i;
       mark_control("profile_file.column." + std::to_string(i));
       ImGui::SameLine();
@@ -85,9 +94,9 @@ void draw_profile_file_screen(AppState& state) {
   }
   const ValueType& type = p.types[v.column];
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kMuted),
-                     "%s: %.0f %s in all, %zu frames. Click a frame to zoom, wheel to zoom, drag to pan, Ctrl+F to "
+                     "%s: %s in all, %zu frames. Click a frame to zoom, wheel to zoom, drag to pan, Ctrl+F to "
                      "search, Esc to zoom out%s",
-                     type.type.c_str(), p.total(v.column), unit_label(type.unit), p.symbols.frame_count(),
+                     type.type.c_str(), total_text(p.total(v.column), type.unit).c_str(), p.symbols.frame_count(),
                      v.against ? "; colours: growth against the second file" : "");
   const float below = ImGui::GetFrameHeightWithSpacing() * 6.5f;
   const float height = std::max(220.0f, ImGui::GetContentRegionAvail().y - below);
@@ -96,7 +105,7 @@ void draw_profile_file_screen(AppState& state) {
   mark_control("profile_file.flame");
 
   // The widest frames by self share, two columns of four.
-  ImGui::Text("Widest by self (%s):", unit_label(type.unit));
+  ImGui::Text("Widest by self, share of %s:", type.type.c_str());
   if (ImGui::BeginTable("top", 4, ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("self", ImGuiTableColumnFlags_WidthFixed, 60.0f);
     ImGui::TableSetupColumn("frame", ImGuiTableColumnFlags_WidthStretch);

@@ -15,16 +15,8 @@
 namespace perfloop::cli {
 
 int run_export(const ExportOptions& options) {
-  if (options.what != "profile" && options.stream_given) return fail("--stream only applies to --what profile");
-  RunExportRequest request;
-  request.what = options.what;
-  request.format = options.format;
-  request.endpoint = options.endpoint;
-  request.stream = options.stream;
-  request.from_s = options.from_s;
-  request.to_s = options.to_s;
-  request.fixes = options.fixes;
-  request.seed = options.seed;
+  if (options.request.what != "profile" && options.stream_given) return fail("--stream only applies to --what profile");
+  RunExportRequest request = options.request;
   if (!options.epoch.empty()) {
     const auto epoch = parse_iso8601(options.epoch);
     if (!epoch) return fail("--epoch: expected an ISO-8601 time with a zone (2026-01-01T00:00:00Z), got " + quote(options.epoch));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/engine/model.h"
+#include "sim/interop/run_export.h"
 
 namespace perfloop::cli {
 
@@ -83,18 +84,12 @@ struct DebriefCommand {
 };
 
 struct ExportOptions {
-  std::string scenario;
-  std::string what = "profile";  // profile, trace, metrics
-  std::string format;            // empty: pprof, chrome or openmetrics
-  std::string output;            // "-": standard output
-  std::string endpoint;          // empty: the SLO's (profile) or every endpoint
-  std::string stream = "cpu";    // profile: cpu, alloc, offcpu, mutex
+  std::string scenario;           // an id or a path; found into request.scenario_path
+  RunExportRequest request;       // what, format, window, endpoint, stream, fixes, seed
+  std::string output;             // "-": standard output
   bool stream_given = false;
-  double from_s = -1.0, to_s = -1.0;  // < 0: the run's start, end
-  std::vector<std::string> fixes;
   std::vector<std::string> params;
-  std::uint64_t seed = 1;
-  std::string epoch;             // ISO-8601; empty: 2026-01-01T00:00:00Z
+  std::string epoch;              // ISO-8601; empty: 2026-01-01T00:00:00Z
 };
 
 struct ImportOptions {

@@ -162,17 +162,17 @@ int main(int argc, char** argv) {
   ExportOptions exp;
   auto* export_cmd = app.add_subcommand("export", "Write a run's profile, traces or metrics in the format a real tool reads");
   export_cmd->add_option("scenario", exp.scenario, "Scenario id or path to a .lua file")->required();
-  export_cmd->add_option("--what", exp.what, "profile, trace or metrics (default profile)");
-  export_cmd->add_option("--format", exp.format,
+  export_cmd->add_option("--what", exp.request.what, "profile, trace or metrics (default profile)");
+  export_cmd->add_option("--format", exp.request.format,
                          "profile: folded, speedscope or pprof (default); trace: chrome (default) or otlp; metrics: openmetrics");
   export_cmd->add_option("-o,--output", exp.output, "The file to write (- for standard output)")->required();
-  export_cmd->add_option("--endpoint", exp.endpoint, "Only this endpoint (a profile's default: the SLO's endpoint)");
-  export_cmd->add_option("--stream", exp.stream, "With --what profile: cpu (default), alloc, offcpu or mutex")
+  export_cmd->add_option("--endpoint", exp.request.endpoint, "Only this endpoint (a profile's default: the SLO's endpoint)");
+  export_cmd->add_option("--stream", exp.request.stream, "With --what profile: cpu (default), alloc, offcpu or mutex")
       ->each([&](const std::string&) { exp.stream_given = true; });
-  export_cmd->add_option("--from-s", exp.from_s, "Start of the window, seconds since the run began (default 0)")->check(CLI::Range(0.0, 1e7));
-  export_cmd->add_option("--to-s", exp.to_s, "End of the window (default: the run's end)")->check(CLI::Range(0.0, 1e7));
-  export_cmd->add_option("--fix", exp.fixes, "Apply a fix from the scenario's playbook at its fix time (repeatable)");
-  export_cmd->add_option("--seed", exp.seed, "Random seed")->check(whole_number);
+  export_cmd->add_option("--from-s", exp.request.from_s, "Start of the window, seconds since the run began (default 0)")->check(CLI::Range(0.0, 1e7));
+  export_cmd->add_option("--to-s", exp.request.to_s, "End of the window (default: the run's end)")->check(CLI::Range(0.0, 1e7));
+  export_cmd->add_option("--fix", exp.request.fixes, "Apply a fix from the scenario's playbook at its fix time (repeatable)");
+  export_cmd->add_option("--seed", exp.request.seed, "Random seed")->check(whole_number);
   export_cmd->add_option("--param", exp.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
   export_cmd->add_option("--epoch", exp.epoch, "Wall-clock time of the run's start, ISO-8601 (default 2026-01-01T00:00:00Z)");
 

@@ -280,6 +280,17 @@ TEST_CASE("perfloop export and import on the command line", "[interop-profiles][
   std::remove(fifo.c_str());
   std::remove((out + ".copy").c_str());
 
+  // The epoch moves every timestamp: the first window ends 10 s after it.
+  r = run_cli("export checkout-inventory-payload --what metrics --epoch 2026-06-01T00:00:00Z --to-s 20 -o -");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("} 0 1780272010.000\n") != std::string::npos);  // 2026-06-01T00:00:10Z
+  CHECK(r.out.find("1780272030.000") == std::string::npos);            // nothing past the window
+  CHECK(r.out.size() > 7);
+  CHECK(r.out.substr(r.out.size() - 6) == "# EOF\n");
+  r = run_cli("export checkout-inventory-payload --what metrics --epoch yesterday -o -");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--epoch: expected an ISO-8601 time") != std::string::npos);
+
   r = run_cli("export checkout-inventory-payload --what trace --format pprof -o " + out);
   CHECK(r.status == 2);
   CHECK(r.err.find("--format \"pprof\" does not fit --what trace (chrome, otlp)") != std::string::npos);

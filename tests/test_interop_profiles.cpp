@@ -72,6 +72,25 @@ std::string temp_file(const std::string& name, const std::string& bytes) {
   return path;
 }
 
+// The message an importer refuses `bad` with, or "accepted".
+template <typename Reader>
+std::string refusal(Reader read, const std::string& bad) {
+  try {
+    (void)read(bad);
+  } catch (const ImportError& e) {
+    return std::string(e.what());
+  }
+  return std::string("accepted");
+}
+
+// Validates `file` against speedscope's own schema with python3-jsonschema.
+bool speedscope_schema_accepts(const std::string& schema, const std::string& file) {
+  const std::string check = "/usr/bin/python3 -c \"import json,jsonschema,sys; s=json.load(open(sys.argv[1])); "
+                            "jsonschema.validate(json.load(open(sys.argv[2])), {**s, '\\$ref': '#/definitions/FileFormat.File'})\" " +
+                            schema + " " + file + " 2>/dev/null";
+  return std::system(check.c_str()) == 0;
+}
+
 }  // namespace
 
 TEST_CASE("An exported profile shows the shares of the app's flame graph, in every format and stream", "[interop-profiles]") {
@@ -142,14 +161,7 @@ TEST_CASE("Folded stacks round-trip and are refused with their line", "[interop-
   for (const FrameWeight& w : frame_weights(back, 0))
     if (w.frame == "main") CHECK(w.total == Approx(1.0));
 
-  const auto refused = [](const std::string& bad) {
-    try {
-      (void)read_folded(bad);
-    } catch (const ImportError& e) {
-      return std::string(e.what());
-    }
-    return std::string("accepted");
-  };
+  const auto refused = [](const std::string& bad) { return refusal(read_folded, bad); };
   CHECK(refused("a;b 1\r\n\nc;d\n") == "line 3: expected 'frame;frame;...;leaf COUNT' (a path, one space, a whole number)");
   CHECK(refused("a;b 1\na;;b 2\n") == "line 2: an empty frame name (two ';' in a row, or one at an end)");
   CHECK(refused("a 12.5\n").rfind("line 1: the count", 0) == 0);
@@ -162,7 +174,10 @@ TEST_CASE("speedscope files: the package's schema accepts ours; evented profiles
       source_path(".cache/test-tools/node_modules/speedscope/dist/release/file-format-schema.json");
   if (!std::ifstream(schema)) FAIL("the speedscope npm package is missing: run scripts/deps (" << schema << ")");
   if (std::system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") != 0) FAIL("python3-jsonschema is missing: run scripts/deps");
-  ScenarioScript script = ScenarioScript::load(source_path("scenarios/checkout-inventory-payload.lua"));
+  // A file the schema refuses is refused: the check can fail.
+  const std::string broken = temp_file("broken.json", R"({"$schema": "https://www.speedscope.app/file-format-schema.json", "profiles": 3, "shared": {"frames": []}})");
+  CHECK_FALSE(speedscope_schema_accepts(schema, broken));
+  std::remove(broken.c_str());
   for (const char* stream : {"cpu", "alloc", "offcpu"}) {
     RunExportRequest request;
     request.scenario_path = source_path("scenarios/checkout-inventory-payload.lua");
@@ -172,19 +187,9 @@ TEST_CASE("speedscope files: the package's schema accepts ours; evented profiles
     request.from_s = 300;
     request.to_s = 600;
     const std::string file = temp_file(std::string(stream) + ".speedscope.json", export_run(request).bytes);
-    const std::string check = "/usr/bin/python3 -c \"import json,jsonschema,sys; s=json.load(open(sys.argv[1])); "
-                              "jsonschema.validate(json.load(open(sys.argv[2])), {**s, '\\$ref': '#/definitions/FileFormat.File'})\" " +
-                              schema + " " + file;
-    INFO(check);
-    CHECK(std::system(check.c_str()) == 0);
-    // And a file the schema refuses is refused: the check can fail.
-    const std::string broken = temp_file("broken.json", R"({"$schema": "https://www.speedscope.app/file-format-schema.json", "profiles": 3, "shared": {"frames": []}})");
-    const std::string check_broken = "/usr/bin/python3 -c \"import json,jsonschema,sys; s=json.load(open(sys.argv[1])); "
-                                     "jsonschema.validate(json.load(open(sys.argv[2])), {**s, '\\$ref': '#/definitions/FileFormat.File'})\" " +
-                                     schema + " " + broken + " 2>/dev/null";
-    CHECK(std::system(check_broken.c_str()) != 0);
+    INFO(stream << " export: " << file);
+    CHECK(speedscope_schema_accepts(schema, file));
     std::remove(file.c_str());
-    std::remove(broken.c_str());
   }
 
   // An evented profile: each stretch between events goes to the stack open then.
@@ -199,14 +204,7 @@ TEST_CASE("speedscope files: the package's schema accepts ours; evented profiles
   for (const FrameWeight& w : frame_weights(evented, 0))
     if (w.frame == "parse") CHECK(w.self == Approx(0.7));
 
-  const auto refused = [](const std::string& bad) {
-    try {
-      (void)read_speedscope(bad);
-    } catch (const ImportError& e) {
-      return std::string(e.what());
-    }
-    return std::string("accepted");
-  };
+  const auto refused = [](const std::string& bad) { return refusal(read_speedscope, bad); };
   const std::string head = R"({"$schema": "https://www.speedscope.app/file-format-schema.json", "shared": {"frames": [{"name": "a"}]}, )";
   CHECK(refused(head + R"("profiles": [{"type": "sampled", "name": "x", "unit": "none", "startValue": 0, "endValue": 1, "samples": [[0], [0, 7]], "weights": [1, 1]}]})") ==
         "$.profiles[0].samples[1][1]: frame 7 is not among the 1 shared frames");

@@ -51,3 +51,14 @@ TEST_CASE("log-normal and exponential draws have the requested mean and spread",
   CHECK(std::sqrt(ln_sq / n - mean * mean) / mean == Approx(0.5).epsilon(0.02));
   CHECK(exp_sum / n == Approx(4.0).epsilon(0.005));
 }
+
+TEST_CASE("a log-normal of known spread draws what lognormal(mean, cv) draws", "[rng]") {
+  const RngStream rng(5, "unit-lognormal-test");
+  for (const double cv : {0.0, 0.3, 0.6, 1.4}) {
+    const UnitLogNormal draw = UnitLogNormal::with_cv(cv);
+    for (std::uint64_t i = 0; i < 1000; ++i) {
+      INFO("cv " << cv << ", draw " << i);
+      REQUIRE(draw.draw(rng, 7.5, i, 3) == rng.lognormal(7.5, cv, i, 3));
+    }
+  }
+}

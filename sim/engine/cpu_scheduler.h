@@ -6,6 +6,8 @@
 // A stop-the-world GC pause stops V for everyone.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -27,23 +29,47 @@ class CpuScheduler {
   };
 
   void reset(int cores, std::size_t max_jobs);
-  void set_cores(int cores) { cores_ = cores; }
+  void set_cores(int cores) {
+    cores_ = cores;
+    update_rate();
+  }
   void grow(std::size_t max_jobs);
 
   // Moves the clock to `now`; returns what the cores did meanwhile.
-  Interval advance(SimTime now);
-  void submit(std::uint32_t job, double demand_ns);
+  // Inline with the two below: the engine calls them for every CPU job.
+  Interval advance(SimTime now) {
+    Interval interval{now_, now, v_, rate_, busy_cores_, cores_};
+    if (now > now_) {
+      v_ += rate_ * static_cast<double>(now - now_);
+      now_ = now;
+    }
+    return interval;
+  }
+  void submit(std::uint32_t job, double demand_ns) {
+    start_[job] = v_;
+    position_[job] = static_cast<std::uint32_t>(active_.size());
+    active_.push_back(job);
+    heap_push({v_ + demand_ns, job});
+    update_rate();
+  }
   // Removes jobs whose work is done at the current virtual time into `done`.
   void collect_finished(std::vector<std::uint32_t>& done);
   // Real time of the next completion at the current rate; -1 if none or stopped.
-  SimTime next_completion() const;
+  SimTime next_completion() const {
+    if (heap_.empty() || rate_ <= 0.0) return -1;
+    const double remaining = std::max(0.0, heap_.front().v - v_);
+    return now_ + static_cast<SimTime>(std::ceil(rate_ == 1.0 ? remaining : remaining / rate_));
+  }
 
-  void set_stopped(bool stopped) { stopped_ = stopped; }
+  void set_stopped(bool stopped) {
+    stopped_ = stopped;
+    update_rate();
+  }
   bool stopped() const { return stopped_; }
   double virtual_time() const { return v_; }
-  double rate() const;
+  double rate() const { return rate_; }
   int runnable() const { return static_cast<int>(active_.size()); }
-  int busy_cores() const;
+  int busy_cores() const { return busy_cores_; }
   std::uint32_t active_job(std::size_t i) const { return active_[i]; }
   double job_start(std::uint32_t job) const { return start_[job]; }
 
@@ -52,7 +78,30 @@ class CpuScheduler {
     double v;
     std::uint32_t job;
   };
-  void heap_push(Finish f);
+  static bool sooner(const Finish& a, const Finish& b) { return a.v < b.v || (a.v == b.v && a.job < b.job); }
+  // The rate and busy cores change only with the runnable set, the cores or
+  // a pause, so they are worked out then rather than at every advance.
+  void update_rate() {
+    const auto n = static_cast<int>(active_.size());
+    if (stopped_ || n == 0) {
+      rate_ = 0.0;
+      busy_cores_ = 0;
+      return;
+    }
+    rate_ = n <= cores_ ? 1.0 : static_cast<double>(cores_) / static_cast<double>(n);
+    busy_cores_ = std::min(cores_, n);
+  }
+  void heap_push(Finish f) {
+    heap_.push_back(f);
+    std::size_t i = heap_.size() - 1;
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 2;
+      if (!sooner(f, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = f;
+  }
   void heap_pop();
   void remove_active(std::uint32_t job);
 
@@ -60,6 +109,8 @@ class CpuScheduler {
   bool stopped_ = false;
   SimTime now_ = 0;
   double v_ = 0.0;
+  double rate_ = 0.0;
+  int busy_cores_ = 0;
   std::vector<Finish> heap_;
   std::vector<std::uint32_t> active_;
   std::vector<std::uint32_t> position_;  // index in active_ per job

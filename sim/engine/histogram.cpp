@@ -1,21 +1,11 @@
 #include "sim/engine/histogram.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 
 namespace perfloop {
 
 LogHistogram::LogHistogram() : counts_(kBuckets, 0) {}
-
-int LogHistogram::bucket_of(std::int64_t value) {
-  if (value < kSub) return value < 0 ? 0 : static_cast<int>(value);
-  auto v = static_cast<std::uint64_t>(value);
-  int exponent = 63 - std::countl_zero(v);
-  if (exponent > kMaxExponent) return kBuckets - 1;
-  const int sub = static_cast<int>((v >> (exponent - kSubBits)) & (kSub - 1));
-  return (exponent - kSubBits + 1) * kSub + sub;
-}
 
 double LogHistogram::bucket_midpoint(int bucket) {
   if (bucket < kSub) return bucket;

@@ -4,6 +4,7 @@
 // without storing or sorting samples.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -21,7 +22,15 @@ class LogHistogram {
 
   LogHistogram();
 
-  static int bucket_of(std::int64_t value);
+  // Inline: the engine files several values per request.
+  static int bucket_of(std::int64_t value) {
+    if (value < kSub) return value < 0 ? 0 : static_cast<int>(value);
+    auto v = static_cast<std::uint64_t>(value);
+    const int exponent = 63 - std::countl_zero(v);
+    if (exponent > kMaxExponent) return kBuckets - 1;
+    const int sub = static_cast<int>((v >> (exponent - kSubBits)) & (kSub - 1));
+    return (exponent - kSubBits + 1) * kSub + sub;
+  }
   static double bucket_midpoint(int bucket);
 
   void add(std::int64_t value) {

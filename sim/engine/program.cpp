@@ -311,9 +311,13 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
     program.share = ep.share / total_share;
     program.timeout_ns = ms_to_ns(ep.timeout_ms);
     program.size_cv = ep.size_cv;
+    program.size = UnitLogNormal::with_cv(ep.size_cv);
     program.size_max = std::min(ep.size_max, kMaxSizeFactor);
     program.client.enabled = ep.client.enabled;
     program.client.spec = ep.client;
+    program.client.bandwidth = UnitLogNormal::with_cv(0.6);
+    program.client.device = UnitLogNormal::with_cv(ep.client.device_cv);
+    program.client.ttfb = UnitLogNormal::with_cv(0.3);
     EndpointCompiler(model, id, symbols, locks, program, permits).compile_span(ep.root, root, -1, "");
     mark_cpu_runs(program.ops);
   }

@@ -62,6 +62,9 @@ struct Op {
 struct ClientModel {
   bool enabled = false;
   ClientSpec spec;
+  // The spreads of the page load's draws (bandwidth, device speed, time to
+  // first byte), worked out once rather than per request.
+  UnitLogNormal bandwidth, device, ttfb;
 };
 
 struct EndpointProgram {
@@ -69,6 +72,7 @@ struct EndpointProgram {
   double share = 0.0;       // normalised
   SimTime timeout_ns = 0;
   double size_cv = 0.0;
+  UnitLogNormal size;  // the size factor's draw, of spread size_cv
   double size_max = 1e3;
   std::vector<Op> ops;
   ClientModel client;

@@ -65,13 +65,6 @@ void Recorder::grow(const Symbols& symbols) {
   for (auto& phase : phases_) new_phase_tables(phase);
 }
 
-void Recorder::on_cpu_work(int endpoint, std::uint32_t stack, SimTime ns) {
-  const auto u = static_cast<std::uint64_t>(ns);
-  window_profile_.at(endpoint, stack).cpu_ns += u;
-  phases_.back().profile.at(endpoint, stack).cpu_ns += u;
-  window_cpu_ns_ += static_cast<double>(ns);
-}
-
 void Recorder::on_gc_work(int endpoint, const Op& op, SimTime malloc_ns, SimTime scan_ns, std::int64_t alloc_bytes) {
   on_cpu_work(endpoint, op.malloc_stack, malloc_ns);
   on_cpu_work(endpoint, op.scan_stack, scan_ns);

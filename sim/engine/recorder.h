@@ -56,7 +56,12 @@ class Recorder {
     ++window_profile_.at(endpoint, stack).cpu_samples;
     ++phases_.back().profile.at(endpoint, stack).cpu_samples;
   }
-  void on_cpu_work(int endpoint, std::uint32_t stack, SimTime ns);
+  void on_cpu_work(int endpoint, std::uint32_t stack, SimTime ns) {
+    const auto u = static_cast<std::uint64_t>(ns);
+    window_profile_.at(endpoint, stack).cpu_ns += u;
+    phases_.back().profile.at(endpoint, stack).cpu_ns += u;
+    window_cpu_ns_ += static_cast<double>(ns);
+  }
   void on_gc_work(int endpoint, const Op& op, SimTime malloc_ns, SimTime scan_ns, std::int64_t alloc_bytes);
   void on_wait(int endpoint, std::uint32_t stack, SimTime ns, bool mutex);
   void on_gc_cycles(std::int64_t cycles, SimTime pause) {

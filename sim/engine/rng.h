@@ -4,6 +4,7 @@
 // (common random numbers), and no draw depends on event order.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 
@@ -59,14 +60,19 @@ class RngStream {
   double uniform(std::uint64_t a, std::uint64_t b = 0) const {
     return (static_cast<double>(bits(a, b) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
   }
-  double exponential(double mean, std::uint64_t a, std::uint64_t b = 0) const;
+  // The draws below are inline: the engine makes several per request.
+  double exponential(double mean, std::uint64_t a, std::uint64_t b = 0) const { return -mean * std::log(uniform(a, b)); }
   double standard_normal(std::uint64_t a, std::uint64_t b = 0) const;
   // Log-normal with the given mean and coefficient of variation.
   double lognormal(double mean, double cv, std::uint64_t a, std::uint64_t b = 0) const;
   // Log-normal from precomputed log-space parameters (see LogNormalShape).
-  double lognormal_shaped(double mu, double sigma, std::uint64_t a, std::uint64_t b = 0) const;
+  double lognormal_shaped(double mu, double sigma, std::uint64_t a, std::uint64_t b = 0) const {
+    return std::exp(mu + sigma * standard_normal(a, b));
+  }
 
  private:
+  // The exact draw in the normal's two outermost table bins (see standard_normal).
+  double normal_tail(int bin, std::uint64_t a, std::uint64_t b) const;
   std::uint64_t key_ = 0;
 };
 
@@ -77,6 +83,47 @@ struct LogNormalShape {
   double sigma = 0.0;
   static LogNormalShape unit_mean(double cv);
 };
+
+// A log-normal of mean 1 whose coefficient of variation is known before the
+// run: draws the same numbers as RngStream::lognormal(mean, cv, ...) without
+// working out the shape each time.
+struct UnitLogNormal {
+  double cv = 0.0;
+  LogNormalShape shape;
+  static UnitLogNormal with_cv(double cv) { return {cv, cv > 0.0 ? LogNormalShape::unit_mean(cv) : LogNormalShape{}}; }
+  double draw(const RngStream& rng, double mean, std::uint64_t a, std::uint64_t b = 0) const {
+    if (cv <= 0.0) return mean;
+    return mean * rng.lognormal_shaped(shape.mu, shape.sigma, a, b);
+  }
+};
+
+// Inverse of the standard normal CDF at kNormalTableSize + 1 evenly spaced
+// probabilities, found by bisection on erfc once per process.
+struct NormalQuantiles {
+  static constexpr int kSize = 4096;
+  double z[kSize + 1];
+  NormalQuantiles();
+};
+
+inline const NormalQuantiles& normal_quantiles() {
+  static const NormalQuantiles table;
+  return table;
+}
+
+inline double RngStream::standard_normal(std::uint64_t a, std::uint64_t b) const {
+  // Inverse-CDF sampling with linear interpolation between table points: one
+  // uniform, no transcendental functions. The two outermost bins (probability
+  // 1/2048 together) are sampled exactly, so the tails keep their true shape.
+  constexpr int kSize = NormalQuantiles::kSize;
+  const double x = uniform(a, b) * kSize;
+  const auto bin = static_cast<int>(x);
+  if (bin > 0 && bin < kSize - 1) [[likely]] {
+    const auto& z = normal_quantiles().z;
+    const double frac = x - bin;
+    return z[bin] + frac * (z[bin + 1] - z[bin]);
+  }
+  return normal_tail(bin, a, b);
+}
 
 // A sequential generator for streams consumed in a fixed order (arrivals).
 class RngSequence {

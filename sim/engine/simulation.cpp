@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace perfloop {
@@ -136,22 +137,28 @@ void Simulation::grow_slots(std::size_t target) {
 
 void Simulation::run_until(SimTime t) {
   t = std::min(t, duration_);
-  // The CPU's next completion lives outside the heap (it moves whenever the
-  // number of runnable jobs changes); it goes before heap events at the same
-  // time, except stage changes and window closes.
+  // Two kinds of event live outside the heap: the CPU's next completion (it
+  // moves whenever the number of runnable jobs changes) and the next arrival
+  // (one at a time, so it needs no ordering). The order at equal times is
+  // the heap's: window closes and stage changes, then the CPU, then the other
+  // heap events, and arrivals last.
+  constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
   for (;;) {
-    const bool has_heap = !events_.empty();
-    const bool cpu_first =
-        cpu_scheduled_at_ >= 0 &&
-        (!has_heap || cpu_scheduled_at_ < events_.top().time ||
-         (cpu_scheduled_at_ == events_.top().time && events_.top().kind < EventKind::Stage));
-    const SimTime next = cpu_first ? cpu_scheduled_at_ : (has_heap ? events_.top().time : -1);
-    if (next < 0 || next > t) break;
+    const SimTime heap_at = events_.empty() ? kNever : events_.top().time;
+    const SimTime cpu_at = cpu_scheduled_at_ >= 0 ? cpu_scheduled_at_ : kNever;
+    const SimTime arrival_at = arrival_due_ >= 0 ? arrival_due_ : kNever;
+    const bool arrival_first = arrival_at < heap_at && arrival_at < cpu_at;
+    const bool cpu_first = !arrival_first && cpu_at != kNever &&
+                           (cpu_at < heap_at || (cpu_at == heap_at && events_.top().kind < EventKind::Stage));
+    const SimTime next = arrival_first ? arrival_at : (cpu_first ? cpu_at : heap_at);
+    if (next == kNever || next > t) break;
     // The plan was estimated before the run; this holds whatever the estimate missed.
     if (events_processed_ >= static_cast<std::uint64_t>(kRunCaps.events))
       throw RunBudgetError(run_cap_message("engine events", kRunCaps.events));
-    if (cpu_first) {
-      now_ = cpu_scheduled_at_;
+    now_ = next;
+    if (arrival_first) {
+      on_arrival();
+    } else if (cpu_first) {
       on_cpu_next();
     } else {
       handle(events_.pop());
@@ -168,7 +175,7 @@ void Simulation::run_until(SimTime t) {
 void Simulation::handle(const Event& e) {
   now_ = e.time;
   switch (e.kind) {
-    case EventKind::Arrival:
+    case EventKind::Arrival:  // only arrivals drawn under a load no longer in force come here
       if (e.slot == arrival_generation_) on_arrival();
       break;
     case EventKind::OpDone: {
@@ -211,6 +218,7 @@ void Simulation::handle(const Event& e) {
 // Non-homogeneous Poisson arrivals by thinning: candidates at the peak rate,
 // each kept with probability rate(t) / peak.
 void Simulation::schedule_next_arrival() {
+  arrival_due_ = -1;
   const CompiledModel& model = *models_[current_model_];
   if (model.max_rate_per_ns <= 0.0) return;
   const double mean_gap = 1.0 / model.max_rate_per_ns;
@@ -223,7 +231,7 @@ void Simulation::schedule_next_arrival() {
     if (keep >= 1.0 || arrival_sequence_.uniform() < keep) break;
   }
   next_arrival_ = t;
-  events_.push({t, arrival_generation_, EventKind::Arrival});
+  arrival_due_ = t;
 }
 
 void Simulation::on_arrival() {
@@ -235,7 +243,7 @@ void Simulation::on_arrival() {
   const CompiledModel& model = *models_[current_model_];
 
   const RngStream rng = request_stream_.child(id);
-  const double pick = rng.uniform(1);
+  const double pick = model.share_cdf.size() > 1 ? rng.uniform(1) : 0.0;  // one endpoint: no choice to draw
   std::size_t ep = 0;
   while (ep + 1 < model.share_cdf.size() && pick >= model.share_cdf[ep]) ++ep;
   while (ep > 0 && model.endpoints[ep].ops.empty()) --ep;
@@ -268,7 +276,7 @@ void Simulation::on_arrival() {
   r.endpoint = static_cast<std::int16_t>(ep);
   r.phase = static_cast<std::int16_t>(recorder_.phase());
   r.traced = model.trace_sample_rate > 0.0 && rng.uniform(2) < model.trace_sample_rate;
-  r.size = program.size_cv > 0.0 ? std::min(program.size_max, rng.lognormal(1.0, program.size_cv, 3)) : 1.0;
+  r.size = program.size_cv > 0.0 ? std::min(program.size_max, program.size.draw(rng, 1.0, 3)) : 1.0;
 
   if (workers_busy_ < model.service.workers) {
     start_request(slot);
@@ -606,10 +614,11 @@ void Simulation::start_gc_pause(std::int64_t cycles) {
 // ============================================================================
 
 void Simulation::compute_rum(const Request& r, CompletedRequest& out) const {
-  const ClientSpec& c = r.program->client.spec;
-  const double bandwidth_mbps = r.rng.lognormal(c.bandwidth_mbps, 0.6, 0x40);
-  const double device = r.rng.lognormal(1.0, c.device_cv, 0x41);
-  const double ttfb_ms = r.rng.lognormal(c.ttfb_ms, 0.3, 0x42);
+  const ClientModel& client = r.program->client;
+  const ClientSpec& c = client.spec;
+  const double bandwidth_mbps = client.bandwidth.draw(r.rng, c.bandwidth_mbps, 0x40);
+  const double device = client.device.draw(r.rng, 1.0, 0x41);
+  const double ttfb_ms = client.ttfb.draw(r.rng, c.ttfb_ms, 0x42);
   const double download_ms = c.bundle_kb * 8.0 / bandwidth_mbps;  // 1 Mbit/s moves 1 kbit per ms
   const double main_thread_ms = (c.parse_compile_ms_per_kb * c.bundle_kb + c.execute_ms) * device;
   out.has_rum = true;
@@ -736,15 +745,20 @@ void Simulation::record_trace(const Request& r, SimTime latency) {
     return;
   }
   if (slowest_per_window_ <= 0) return;
-  auto& kept = slow_traces_[r.endpoint].kept;
-  if (static_cast<int>(kept.size()) < slowest_per_window_) {
+  SlowTraces& slow = slow_traces_[r.endpoint];
+  auto& kept = slow.kept;
+  const bool full = static_cast<int>(kept.size()) >= slowest_per_window_;
+  if (full && latency <= kept[slow.fastest].duration) return;  // most requests stop here
+  if (!full) {
     kept.emplace_back();
     fill(kept.back(), true);
-    return;
+  } else {
+    fill(kept[slow.fastest], true);
   }
-  auto fastest = std::min_element(kept.begin(), kept.end(),
-                                  [](const Trace& a, const Trace& b) { return a.duration < b.duration; });
-  if (latency > fastest->duration) fill(*fastest, true);
+  if (static_cast<int>(kept.size()) < slowest_per_window_) return;
+  slow.fastest = static_cast<std::size_t>(
+      std::min_element(kept.begin(), kept.end(), [](const Trace& a, const Trace& b) { return a.duration < b.duration; }) -
+      kept.begin());
 }
 
 void Simulation::flush_traces() {
@@ -775,6 +789,9 @@ void Simulation::switch_model(int model_index) {
   cpu_.set_cores(after.service.cores);
   reschedule_cpu();
   if (!same_load(before.load, after.load)) {
+    // The arrival drawn under the old load goes to the heap, where it comes
+    // up and is dropped as it always has (it still counts as an event).
+    if (arrival_due_ >= 0) events_.push({arrival_due_, arrival_generation_, EventKind::Arrival});
     ++arrival_generation_;
     next_arrival_ = now_;
     schedule_next_arrival();

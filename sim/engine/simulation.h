@@ -117,6 +117,7 @@ class Simulation {
   };
   struct SlowTraces {
     std::vector<Trace> kept;  // at most slowest_traces_per_window, reused
+    std::size_t fastest = 0;  // once full: the first of the fastest kept, which a slower one replaces
   };
 
   static constexpr std::size_t kInitialSlots = 1024;
@@ -176,6 +177,7 @@ class Simulation {
   std::uint32_t background_generation_ = 0;
   std::uint64_t arrivals_ = 0;
   SimTime next_arrival_ = 0;
+  SimTime arrival_due_ = -1;  // the next arrival, kept out of the heap; -1: none
   std::uint64_t events_processed_ = 0;
 
   EventQueue events_;

@@ -1,7 +1,9 @@
 #include "sim/loop/enforce_replay.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
+#include <utility>
 
 #include "sim/engine/profile_query.h"
 #include "sim/engine/summary.h"
@@ -36,11 +38,11 @@ struct MeasuredState {
   PhaseSummary summary;
 };
 
-MeasuredState measure_state(ScenarioScript& script, const ParamValues& params, std::uint64_t seed, double seconds) {
+MeasuredState measure_model(const std::string& scenario, ModelSpec model, std::uint64_t seed, double seconds) {
   MeasuredState state;
-  state.model = script.build(params).model;
+  state.model = std::move(model);
   RunPlan plan;
-  plan.scenario = script.id();
+  plan.scenario = scenario;
   plan.seed = seed;
   plan.duration = s_to_ns(seconds);
   plan.first_phase = "measure";
@@ -49,6 +51,10 @@ MeasuredState measure_state(ScenarioScript& script, const ParamValues& params, s
   state.sim->run();
   state.summary = summarise_phases(*state.sim, state.model.slo).front();
   return state;
+}
+
+MeasuredState measure_state(ScenarioScript& script, const ParamValues& params, std::uint64_t seed, double seconds) {
+  return measure_model(script.id(), script.build(params).model, seed, seconds);
 }
 
 double read_measure(const MeasuredState& state, const GateSpec& gate) {
@@ -161,6 +167,7 @@ std::map<std::string, GateReading> EnforceReplay::change_readings(const ParamVal
     for (const auto& [name, value] : fixtures[f]) after[name] = value;  // the fixture wins: it is the test's data
     const MeasuredState b = measure_state(script_, before, measure_seed(seed_, key, 0, f), measure_s_);
     const MeasuredState a = measure_state(script_, after, measure_seed(seed_, key, 1, f), measure_s_);
+    simulated_ += 2;
     for (const auto& g : build_.enforce.gates)
       if (!is_runbook(g) && g.params == fixtures[f]) out[g.id] = {read_measure(b, g), read_measure(a, g)};
   }
@@ -185,20 +192,169 @@ const std::vector<GateReading>& EnforceReplay::readings(const std::string& gate_
   return it == readings_.end() ? none : it->second;
 }
 
+ParamValues EnforceReplay::drift_params(const std::vector<bool>& shipped) const {
+  ParamValues params = fixed_;
+  for (std::size_t c = 0; c < shipped.size(); ++c)
+    if (shipped[c])
+      for (const auto& [name, value] : build_.enforce.future[c].set) params[name] = value;
+  return params;
+}
+
 // The headline of the fixed service with the shipped changes on it, all
 // measured with one seed so the curve shows the changes, not the noise.
 double EnforceReplay::drift_headline(const std::vector<bool>& shipped, std::size_t bottleneck) {
-  auto it = drift_cache_.find(shipped);
+  const ParamValues params = drift_params(shipped);
+  auto it = drift_cache_.find(params);
   if (it == drift_cache_.end()) {
-    ParamValues params = fixed_;
-    for (std::size_t c = 0; c < shipped.size(); ++c)
-      if (shipped[c])
-        for (const auto& [name, value] : build_.enforce.future[c].set) params[name] = value;
     MeasuredState state = measure_state(script_, params, measure_seed(seed_, 0xd1f7, 0, 0), measure_s_);
-    it = drift_cache_.emplace(shipped, std::move(state.summary)).first;
+    ++simulated_;
+    it = drift_cache_.emplace(params, std::move(state.summary)).first;
   }
   if (bottleneck >= build_.bottlenecks.size()) return 0.0;
   return headline_of(it->second, build_.bottlenecks[bottleneck].symptom);
+}
+
+// What evaluate() draws the drift from: with every change up to each day
+// shipped (known before any reading), and with only those the chosen set
+// lets through (known once the readings are).
+std::vector<std::vector<bool>> EnforceReplay::drift_sets(const std::vector<GateChoice>* choices) {
+  const std::size_t n = build_.enforce.future.size();
+  std::vector<std::vector<bool>> sets;
+  std::vector<bool> shipped(n, false);
+  sets.push_back(shipped);
+  const EnforceReport report = choices ? evaluate(*choices, false) : EnforceReport{};
+  for (std::size_t c = 0; c < n; ++c) {
+    shipped[c] = !choices || (report.changes[c].blocked_by.empty() && report.changes[c].paged_by.empty());
+    sets.push_back(shipped);
+  }
+  return sets;
+}
+
+// The runs of one prefetch: the readings' and the drift's, each job writing
+// only its own slot.
+struct EnforceReplay::Pending {
+  struct Reading {
+    std::size_t change = 0, fixture = 0, side = 0;
+    ModelSpec model;
+    std::uint64_t seed = 0;
+    std::vector<double> values;  // one per gate of the fixture, in gate order
+    bool done = false;
+  };
+  std::vector<ParamValues> fixtures;
+  std::vector<Reading> readings;
+  std::atomic<int> remaining{0};  // readings still running
+  struct Drift {
+    ParamValues params;
+    ModelSpec model;
+    PhaseSummary summary;
+    bool done = false;
+  };
+  std::vector<Drift> drifts;
+};
+
+void EnforceReplay::prefetch_drift(RunPool& pool, const std::vector<std::vector<bool>>& sets,
+                                   std::vector<ParamValues>& queued) {
+  auto pending = std::make_shared<Pending>();
+  for (const auto& shipped : sets) {
+    ParamValues params = drift_params(shipped);
+    if (drift_cache_.count(params) || std::find(queued.begin(), queued.end(), params) != queued.end()) continue;
+    queued.push_back(params);
+    Pending::Drift d;
+    d.model = script_.build(params).model;
+    d.params = std::move(params);
+    pending->drifts.push_back(std::move(d));
+  }
+  if (pending->drifts.empty()) return;
+  const std::string scenario = script_.id();
+  const std::uint64_t seed = measure_seed(seed_, 0xd1f7, 0, 0);
+  for (auto& d : pending->drifts)
+    pool.submit([pending, &d, scenario, seed, seconds = measure_s_] {
+      d.summary = measure_model(scenario, d.model, seed, seconds).summary;
+      d.done = true;
+    });
+  pool.then([this, pending] {
+    for (auto& d : pending->drifts)
+      if (d.done) {
+        drift_cache_.emplace(d.params, std::move(d.summary));
+        ++simulated_;
+      }
+  });
+}
+
+void EnforceReplay::prefetch(RunPool& pool, const ChoicesOnceMeasured& choices, bool with_drift) {
+  with_drift = with_drift && !build_.bottlenecks.empty();
+  // The drift's params queued so far: those with every change shipped now,
+  // those the chosen sets let through once the readings are in.
+  auto queued = std::make_shared<std::vector<ParamValues>>();
+  auto chosen_drift = [this, &pool, choices, queued] {
+    std::vector<std::vector<bool>> sets;
+    if (choices)
+      for (const auto& choice : choices())
+        for (auto& s : drift_sets(&choice)) sets.push_back(std::move(s));
+    prefetch_drift(pool, sets, *queued);
+  };
+  if (with_drift) prefetch_drift(pool, drift_sets(nullptr), *queued);
+  if (measured_) {
+    if (with_drift) chosen_drift();
+    return;
+  }
+  // measure() as jobs: the same runs, seeds and readings, planned here.
+  auto pending = std::make_shared<Pending>();
+  pending->fixtures = gate_fixtures(build_.enforce.gates);
+  for (std::size_t c = 0; c < build_.enforce.future.size(); ++c)
+    for (std::size_t f = 0; f < pending->fixtures.size(); ++f) {
+      ParamValues before = fixed_;
+      for (const auto& [name, value] : pending->fixtures[f]) before[name] = value;
+      ParamValues after = fixed_;
+      for (const auto& [name, value] : build_.enforce.future[c].set) after[name] = value;
+      for (const auto& [name, value] : pending->fixtures[f]) after[name] = value;
+      for (std::size_t side = 0; side < 2; ++side) {
+        Pending::Reading r;
+        r.change = c;
+        r.fixture = f;
+        r.side = side;
+        r.model = script_.build(side == 0 ? before : after).model;
+        r.seed = measure_seed(seed_, c, side, f);
+        pending->readings.push_back(std::move(r));
+      }
+    }
+  if (pending->readings.empty()) {
+    if (with_drift) pool.then(chosen_drift);
+    return;
+  }
+  pending->remaining = static_cast<int>(pending->readings.size());
+  // Once every reading is in (on the thread that measured last): the
+  // readings into place, then the drift of the chosen sets.
+  auto measured = [this, pending, with_drift, chosen_drift] {
+    if (!std::all_of(pending->readings.begin(), pending->readings.end(), [](const Pending::Reading& r) { return r.done; }))
+      return;  // measure() runs them again and reports what failed
+    measured_ = true;
+    for (const auto& g : build_.enforce.gates)
+      if (!is_runbook(g)) readings_[g.id].assign(build_.enforce.future.size(), {});
+    for (const auto& r : pending->readings) {
+      std::size_t i = 0;
+      for (const auto& g : build_.enforce.gates)
+        if (!is_runbook(g) && g.params == pending->fixtures[r.fixture]) {
+          GateReading& reading = readings_[g.id][r.change];
+          (r.side == 0 ? reading.before : reading.after) = r.values[i++];
+        }
+    }
+    simulated_ += static_cast<int>(pending->readings.size());
+    if (with_drift) chosen_drift();
+  };
+  const std::string scenario = script_.id();
+  for (auto& r : pending->readings)
+    pool.submit([this, pending, &r, scenario, measured] {
+      try {
+        const MeasuredState state = measure_model(scenario, r.model, r.seed, measure_s_);
+        for (const auto& g : build_.enforce.gates)
+          if (!is_runbook(g) && g.params == pending->fixtures[r.fixture]) r.values.push_back(read_measure(state, g));
+        r.done = true;
+      } catch (...) {
+        // Left not done: see `measured`.
+      }
+      if (pending->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) measured();
+    });
 }
 
 EnforceReport EnforceReplay::evaluate(const std::vector<GateChoice>& choices, bool with_drift) {

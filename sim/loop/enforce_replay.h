@@ -8,11 +8,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "sim/loop/answers.h"
+#include "sim/loop/run_pool.h"
 #include "sim/engine/summary.h"
 #include "sim/scenarios/scenario_loader.h"
 
@@ -84,8 +86,30 @@ class EnforceReplay {
   // changes', not the noise's). The drift follows the first bottleneck's.
   double drift_headline(const std::vector<bool>& shipped, std::size_t bottleneck = 0);
 
+  // Queues on `pool` the runs evaluate() will need: every change's
+  // readings, and with `with_drift` the drift's headlines, with every change
+  // shipped up to each day and with what each gate set `choices()` returns
+  // lets through. choices() runs once the readings are in (it may call
+  // evaluate()): on the thread that measured last, while the pool's caller
+  // waits in run_all(), and the drift runs it calls for are planned there
+  // too (the one use of the script off the caller's thread; nothing else
+  // can reach it until run_all() returns). Results are the ones the lazy
+  // path makes, to the byte.
+  using ChoicesOnceMeasured = std::function<std::vector<std::vector<GateChoice>>()>;
+  void prefetch(RunPool& pool, const ChoicesOnceMeasured& choices, bool with_drift);
+  // How many short runs the replay has simulated (readings and drift).
+  int simulated() const { return simulated_; }
+
  private:
+  struct Pending;
   void measure();
+  ParamValues drift_params(const std::vector<bool>& shipped) const;
+  // The shipped sets the drift of evaluate(choices, true) reads: with
+  // every change up to each day (null choices), or what `choices` let through.
+  std::vector<std::vector<bool>> drift_sets(const std::vector<GateChoice>* choices);
+  // Queues the drift runs of `sets` not cached, nor already in `queued`
+  // (which it extends).
+  void prefetch_drift(RunPool& pool, const std::vector<std::vector<bool>>& sets, std::vector<ParamValues>& queued);
 
   ScenarioScript& script_;
   const ScenarioBuild& build_;
@@ -94,7 +118,10 @@ class EnforceReplay {
   double measure_s_;
   bool measured_ = false;
   std::map<std::string, std::vector<GateReading>> readings_;  // by gate id, one per future change
-  std::map<std::vector<bool>, PhaseSummary> drift_cache_;
+  // By the parameters the shipped changes make: two sets that land on the
+  // same values (a later change undoing an earlier one) are the same run.
+  std::map<ParamValues, PhaseSummary> drift_cache_;
+  int simulated_ = 0;
 };
 
 }  // namespace perfloop

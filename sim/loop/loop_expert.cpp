@@ -55,8 +55,23 @@ std::vector<GateChoice> best_gate_set(LoopSession& session) {
   return best;
 }
 
-Answers expert_answers(LoopSession& session, const std::string& scenario_id) {
+Answers expert_answers(LoopSession& session, const std::string& scenario_id, bool then_graded) {
   const ScenarioBuild& build = session.build();
+  // Every run the key reads, on every core at once: the chain of right
+  // fixes (each forked from the one before) and the replay's readings.
+  SessionNeeds needs;
+  std::vector<std::string> chain;
+  for (std::size_t k = 0; k < build.bottlenecks.size() && !build.bottlenecks[k].right_fixes.empty(); ++k) {
+    const double live_to = session.fix_time_s(k);
+    const double to_s = live_to > build.bottlenecks[k].symptom.onset_s ? live_to : build.duration_s;
+    needs.runs.push_back({chain, capture_through(build, to_s)});  // the capture the key reads p from
+    chain.push_back(build.bottlenecks[k].right_fixes.front());
+    needs.runs.push_back({chain, WhatIfRuns::kToTheEnd});
+  }
+  needs.readings = !build.enforce.gates.empty();
+  needs.drift = then_graded && needs.readings;
+  needs.expert_gate_set = needs.drift;
+  session.prepare(needs);
   Answers answers;
   answers.scenario = scenario_id;
   std::vector<std::string> fixes;

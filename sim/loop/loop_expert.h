@@ -10,7 +10,10 @@
 
 namespace perfloop {
 
-Answers expert_answers(LoopSession& session, const std::string& scenario_id);
+// With `then_graded`, also simulates beforehand, on the same cores, what
+// grading these answers will add: the Enforce drift (for a caller that
+// grades the key next, as the bench and the app's demonstration do).
+Answers expert_answers(LoopSession& session, const std::string& scenario_id, bool then_graded = false);
 
 // The gate set with the best Enforce score at suggested thresholds, every
 // runbook entry included.

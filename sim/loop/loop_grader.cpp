@@ -345,8 +345,61 @@ const char* grade_band(double total) {
   return "low";
 }
 
+SessionNeeds grading_needs(const LoopSession& session, const Answers& answers, const GradeOptions& options) {
+  const ScenarioBuild& build = session.build();
+  SessionNeeds needs;
+  for (std::size_t k = 0; k < answers.bottlenecks.size() && k < build.bottlenecks.size(); ++k) {
+    const BottleneckAnswers& a = answers.bottlenecks[k];
+    const std::vector<std::string> before = fixes_in_place(answers, build, k);
+    // The captures Profile and Predict read, as far as their windows go.
+    if (a.profile) needs.runs.push_back({before, capture_through(build, a.profile->to_s)});
+    if (a.predict && !a.profile) needs.runs.push_back({before, capture_through(build, session.fix_time_s(k))});
+    auto with = [&](const std::string& fix) {
+      std::vector<std::string> fixes = before;
+      fixes.push_back(fix);
+      needs.runs.push_back({std::move(fixes), WhatIfRuns::kToTheEnd});
+    };
+    if (a.fix) with(a.fix->id);
+    if (a.predict) {
+      // As Grader::predict picks it.
+      if (!a.predict->fix.empty()) with(a.predict->fix);
+      else if (!a.fix && !build.bottlenecks[k].right_fixes.empty()) with(build.bottlenecks[k].right_fixes.front());
+    }
+  }
+  if (answers.enforce) {
+    needs.readings = true;
+    needs.drift = options.drift;
+    needs.gate_sets.push_back(answers.enforce->gates);
+  }
+  return needs;
+}
+
+namespace {
+
+void prepare_for(LoopSession& session, const SessionNeeds& needs, const GradeOptions& options) {
+  if (options.workers >= 0) session.prepare(needs, options.workers > 0 ? options.workers : grading_workers());
+}
+
+}  // namespace
+
 PlayResult grade_answers(LoopSession& session, const Answers& answers, const GradeOptions& options) {
+  prepare_for(session, grading_needs(session, answers, options), options);
   return Grader(session, answers, options).run();
+}
+
+std::vector<PlayResult> grade_batch(LoopSession& session, const std::vector<Answers>& answers, const GradeOptions& options) {
+  SessionNeeds all;
+  for (const auto& a : answers) {
+    SessionNeeds needs = grading_needs(session, a, options);
+    for (auto& r : needs.runs) all.runs.push_back(std::move(r));
+    for (auto& g : needs.gate_sets) all.gate_sets.push_back(std::move(g));
+    all.readings = all.readings || needs.readings;
+    all.drift = all.drift || needs.drift;
+  }
+  prepare_for(session, all, options);
+  std::vector<PlayResult> results;
+  for (const auto& a : answers) results.push_back(Grader(session, a, options).run());
+  return results;
 }
 
 nlohmann::json play_result_json(const PlayResult& r) {

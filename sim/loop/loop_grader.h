@@ -67,13 +67,30 @@ struct PlayResult {
 
 struct GradeOptions {
   bool drift = true;  // simulate the headline's drift for Enforce (not needed for the score)
+  // Threads the runs are simulated on beforehand: 0 grading_workers()
+  // (PERFLOOP_THREADS, else every core). Negative: nothing beforehand, each
+  // run simulated when a step first asks for it, one at a time (the
+  // reference the tests compare the prepared grading with).
+  int workers = 0;
 };
 
 // "expert" (90 and up), "solid" (75), "partial" (55), else "low": for a
 // scorecard, and for game days that rank teams by more than a number.
 const char* grade_band(double total);
 
+// The runs grading `answers` reads, for LoopSession::prepare.
+SessionNeeds grading_needs(const LoopSession& session, const Answers& answers, const GradeOptions& options = {});
+
+// Prepares the session for the answers (every core; PERFLOOP_THREADS=1 for
+// one) and grades them: the result is the same to the byte whatever the
+// number of threads.
 PlayResult grade_answers(LoopSession& session, const Answers& answers, const GradeOptions& options = {});
+
+// Many learners' answers graded in one session (a class, a folder of answer
+// files): the runs all of them need are simulated once, together, on every
+// core, then each is graded as grade_answers() grades it alone.
+std::vector<PlayResult> grade_batch(LoopSession& session, const std::vector<Answers>& answers,
+                                    const GradeOptions& options = {});
 
 nlohmann::json play_result_json(const PlayResult& result);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sim/engine/profile_query.h"
+#include "sim/loop/loop_expert.h"
 
 namespace perfloop {
 
@@ -62,6 +63,27 @@ LoopSession::LoopSession(ScenarioScript& script, ParamValues overrides, std::uin
   }
   replay_ = std::make_unique<EnforceReplay>(script, runs_.build(), fixed_state(runs_.build(), runs_.planned().params),
                                             seed);
+}
+
+SimTime capture_through(const ScenarioBuild& build, double to_s) {
+  if (!(to_s < build.duration_s)) return WhatIfRuns::kToTheEnd;  // NaN too
+  return to_s <= 0.0 ? 0 : s_to_ns(to_s);
+}
+
+int LoopSession::prepare(const SessionNeeds& needs, int workers) {
+  RunPool pool(workers);
+  runs_.prefetch(needs.runs, pool);
+  if (needs.readings || needs.drift) {
+    // Asked once the readings are in: only evaluate() and the readings.
+    auto choices = [this, &needs] {
+      std::vector<std::vector<GateChoice>> sets = needs.gate_sets;
+      if (needs.expert_gate_set) sets.push_back(best_gate_set(*this));
+      return sets;
+    };
+    replay_->prefetch(pool, choices, needs.drift);
+  }
+  pool.run_all();
+  return pool.jobs_done();
 }
 
 double LoopSession::fix_time_s(std::size_t bottleneck) const { return ns_to_s(static_cast<double>(runs_.fix_time(bottleneck))); }
@@ -177,7 +199,8 @@ StreamReading LoopSession::capture(const std::vector<std::string>& earlier_fixes
                                    const std::string& stream, double from_s, double to_s, double onset_s,
                                    const std::string& frame) {
   const BottleneckSpec& b = build().bottlenecks.at(bottleneck);
-  const Capture window = perfloop::capture(runs_.run(earlier_fixes),
+  // A capture reads the windows that end by to_s: the run need go no further.
+  const Capture window = perfloop::capture(runs_.run_through(earlier_fixes, capture_through(build(), to_s)),
                                            capture_window_for(b.symptom.endpoint, from_s, to_s, onset_s));
   return read_stream(window, stream, frame);
 }

@@ -45,6 +45,16 @@ struct FixOutcome {
   std::vector<Change> span_diff;
 };
 
+// What grading will ask of a session, gathered before any of it is
+// simulated, so that the runs go to every core at once.
+struct SessionNeeds {
+  std::vector<WhatIfRuns::Wanted> runs;                // what-if runs, and how far (their prefixes come too)
+  bool readings = false;                                // the Enforce replay's readings
+  bool drift = false;                                   // the drift with every change shipped...
+  std::vector<std::vector<GateChoice>> gate_sets;       // ...and with what each set lets through
+  bool expert_gate_set = false;                         // ...and with what best_gate_set() lets through
+};
+
 class LoopSession {
  public:
   // Throws ScenarioError when a bottleneck's fix would land after the run
@@ -68,6 +78,12 @@ class LoopSession {
   // diff's baseline before `onset_s`.
   StreamReading capture(const std::vector<std::string>& earlier_fixes, std::size_t bottleneck, const std::string& stream,
                         double from_s, double to_s, double onset_s, const std::string& frame);
+  // Simulates what `needs` lists and is not cached yet on `workers` threads
+  // (grading_workers(): PERFLOOP_THREADS or every core), sharing what the
+  // runs share: one run up to each fix, forked from there. Everything asked
+  // afterwards is served from the caches, the same to the byte as when the
+  // lazy path simulates it one run at a time. Returns the jobs run.
+  int prepare(const SessionNeeds& needs, int workers = grading_workers());
   // When bottleneck k's fix lands, in seconds.
   double fix_time_s(std::size_t bottleneck) const;
 
@@ -76,6 +92,10 @@ class LoopSession {
   std::unique_ptr<EnforceReplay> replay_;
   std::map<std::vector<std::string>, FixOutcome> outcomes_;
 };
+
+// How far a run must go for a capture that ends at `to_s` (a learner's
+// figure, so anything): kToTheEnd from the run's end on.
+SimTime capture_through(const ScenarioBuild& build, double to_s);
 
 // Parameter values of the service once every bottleneck has its first right fix.
 ParamValues fixed_state(const ScenarioBuild& build, const ParamValues& initial);

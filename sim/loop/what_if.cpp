@@ -15,19 +15,41 @@ SimTime WhatIfRuns::fix_time(std::size_t index) const {
   return s_to_ns(first + static_cast<double>(index) * build_.fix_spacing_s);
 }
 
-// Runs to just before the next fix would land, keeps that copy to fork from,
-// then runs to the end.
-void WhatIfRuns::finish(Entry& e, std::unique_ptr<Simulation> sim, std::size_t fixes) {
-  const SimTime next_fix = fix_time(fixes);
+bool WhatIfRuns::pauses_for_next(std::size_t fixes, SimTime duration) const {
   // Only the loop's own fixes chain: one per bottleneck.
   const std::size_t depth = std::max<std::size_t>(1, build_.bottlenecks.size());
-  if (next_fix < sim->duration() && fixes < depth) {
-    sim->run_until(next_fix - 1);
-    e.paused = std::make_unique<Simulation>(sim->fork());
+  return fix_time(fixes) < duration && fixes < depth;
+}
+
+// Takes the run forward, stopping just before the next fix would land to
+// keep a copy to fork from.
+void WhatIfRuns::advance(Entry& e, std::size_t fixes, SimTime t,
+                         const std::function<void(const Simulation&)>& paused) const {
+  const SimTime end = e.sim->duration();
+  const SimTime target = t == kToTheEnd ? end : std::min(t, end);
+  if (!e.paused && pauses_for_next(fixes, end)) {
+    const SimTime stop = fix_time(fixes) - 1;
+    if (target < stop) {
+      if (e.sim->now() < target) e.sim->run_until(target);
+      return;
+    }
+    e.sim->run_until(stop);
+    e.paused = std::make_unique<Simulation>(e.sim->fork());
+    if (paused) paused(*e.paused);
   }
-  sim->run();
-  e.finished = std::move(sim);
-  ++simulated_;
+  if (e.sim->now() < target || (target == end && !e.sim->finished())) e.sim->run_until(target);
+}
+
+std::unique_ptr<Simulation> WhatIfRuns::fork_with_fix(const Simulation& parent, const std::vector<std::string>& fixes,
+                                                      const PlannedRun& with) const {
+  auto sim = std::make_unique<Simulation>(parent.fork());
+  const SimTime lands = fix_time(fixes.size() - 1);
+  // Everything from here on follows the plan with this fix: the fix's own
+  // change, and later timeline changes rebuilt with the fix in place.
+  sim->cancel_stages_from(lands);
+  for (const Stage& stage : with.plan.stages)
+    if (stage.at >= lands) sim->add_stage(stage, with.plan.models[static_cast<std::size_t>(stage.model)]);
+  return sim;
 }
 
 void WhatIfRuns::evict() {
@@ -40,10 +62,18 @@ void WhatIfRuns::evict() {
   }
 }
 
-const Simulation& WhatIfRuns::run(const std::vector<std::string>& fixes) {
+const Simulation& WhatIfRuns::run(const std::vector<std::string>& fixes) { return run_through(fixes, kToTheEnd); }
+
+const Simulation& WhatIfRuns::run_through(const std::vector<std::string>& fixes, SimTime t) {
   Entry& e = entry(fixes);
+  try {
+    advance(e, fixes.size(), t);
+  } catch (...) {
+    cache_.erase(fixes);  // stopped mid-event: asked again, it starts over (and fails the same way)
+    throw;
+  }
   e.last_used = ++clock_;
-  const Simulation& sim = *e.finished;
+  const Simulation& sim = *e.sim;
   evict();  // never the entry just used: it is the most recent
   return sim;
 }
@@ -55,35 +85,161 @@ WhatIfRuns::Entry& WhatIfRuns::entry(const std::vector<std::string>& fixes) {
   }
   if (fixes.empty()) {
     Entry e;
-    finish(e, std::make_unique<Simulation>(planned_.plan), 0);
+    e.sim = std::make_unique<Simulation>(planned_.plan);
+    ++simulated_;
     return cache_.emplace(fixes, std::move(e)).first->second;
   }
   const std::vector<std::string> before(fixes.begin(), fixes.end() - 1);
   // Plan first: an unknown fix id throws before anything is simulated.
   const PlannedRun with = plan_run(script_, overrides_, fixes, seed_);
   Entry& parent = entry(before);
+  try {
+    advance(parent, before.size(), fix_time(before.size()) - 1);  // where it forks, if it does
+  } catch (...) {
+    cache_.erase(before);
+    throw;
+  }
   Entry e;
   parent.last_used = ++clock_;
-  if (!parent.paused && fix_time(before.size()) < parent.finished->duration()) {
+  if (!parent.paused && fix_time(before.size()) < parent.sim->duration()) {
     // A sequence longer than the loop's: simulate it from the start.
-    auto sim = std::make_unique<Simulation>(with.plan);
-    sim->run();
-    e.finished = std::move(sim);
+    e.sim = std::make_unique<Simulation>(with.plan);
     ++simulated_;
   } else if (!parent.paused) {
     // The fix would land after the end: the run is the parent's.
-    e.finished = std::make_unique<Simulation>(parent.finished->fork());
+    try {
+      advance(parent, before.size(), kToTheEnd);
+    } catch (...) {
+      cache_.erase(before);
+      throw;
+    }
+    e.sim = std::make_unique<Simulation>(parent.sim->fork());
   } else {
-    auto sim = std::make_unique<Simulation>(parent.paused->fork());
-    const SimTime lands = fix_time(fixes.size() - 1);
-    // Everything from here on follows the plan with this fix: the fix's own
-    // change, and later timeline changes rebuilt with the fix in place.
-    sim->cancel_stages_from(lands);
-    for (const Stage& stage : with.plan.stages)
-      if (stage.at >= lands) sim->add_stage(stage, with.plan.models[static_cast<std::size_t>(stage.model)]);
-    finish(e, std::move(sim), fixes.size());
+    e.sim = fork_with_fix(*parent.paused, fixes, with);
+    ++simulated_;
   }
   return cache_.emplace(fixes, std::move(e)).first->second;
+}
+
+namespace {
+
+// One run prefetch takes forward: its plan, where it starts, how far it goes.
+struct PrefetchNode {
+  std::vector<std::string> fixes;
+  PlannedRun with;
+  bool fresh = false;                 // started here, not found in the cache
+  SimTime through = 0;                // kToTheEnd, or a time
+  std::vector<PrefetchNode*> children;
+  bool done = false;
+};
+
+}  // namespace
+
+struct WhatIfRuns::Prefetch {
+  std::map<std::vector<std::string>, PrefetchNode> nodes;
+  std::map<std::vector<std::string>, Entry> made;  // fresh runs' slots, every one made before any job runs
+  std::map<const PrefetchNode*, Entry*> entry_of;
+};
+
+void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
+  // Parents come before their children in a map ordered by sequence, and
+  // only runs that fork the way entry() forks are taken: the rest (longer
+  // than the loop's chain, or a fix after the end) stay with entry().
+  auto state = std::make_shared<Prefetch>();
+  auto& nodes = state->nodes;
+  const SimTime duration = planned_.plan.duration;
+  auto further = [](SimTime a, SimTime b) { return a == kToTheEnd || b == kToTheEnd ? kToTheEnd : std::max(a, b); };
+  for (const auto& w : wanted) {
+    for (std::size_t n = 0; n <= w.fixes.size(); ++n) {
+      const std::vector<std::string> fixes(w.fixes.begin(), w.fixes.begin() + static_cast<std::ptrdiff_t>(n));
+      // A prefix goes as far as its fork; the wanted run as far as asked.
+      const SimTime through = n == w.fixes.size() ? w.through : fix_time(n) - 1;
+      if (auto it = nodes.find(fixes); it != nodes.end()) {
+        it->second.through = further(it->second.through, through);
+        continue;
+      }
+      const auto cached = cache_.find(fixes);
+      if (n > 0) {
+        const std::vector<std::string> before(fixes.begin(), fixes.end() - 1);
+        const auto parent = cache_.find(before);
+        const bool parent_pauses = (parent != cache_.end() && parent->second.paused) || pauses_for_next(n - 1, duration);
+        if (!parent_pauses) break;
+      }
+      PrefetchNode node;
+      node.fixes = fixes;
+      node.through = through;
+      node.fresh = cached == cache_.end();
+      if (node.fresh) {
+        try {
+          node.with = n == 0 ? planned_ : plan_run(script_, overrides_, fixes, seed_);
+        } catch (const std::exception&) {
+          break;  // entry() plans it again and says why
+        }
+      }
+      nodes.emplace(fixes, std::move(node));
+    }
+  }
+
+  // Where each run starts: a fresh run from its plan or from its parent's
+  // pause (now, when the parent already has it; else when it gets there).
+  std::vector<PrefetchNode*> roots;
+  for (auto& [fixes, node] : nodes) {
+    Entry* e = node.fresh ? &state->made[fixes] : &cache_.at(fixes);
+    state->entry_of[&node] = e;
+    if (!node.fresh) {
+      roots.push_back(&node);
+      continue;
+    }
+    if (fixes.empty()) {
+      e->sim = std::make_unique<Simulation>(node.with.plan);
+      roots.push_back(&node);
+      continue;
+    }
+    const std::vector<std::string> before(fixes.begin(), fixes.end() - 1);
+    const auto parent_cached = cache_.find(before);
+    if (parent_cached != cache_.end() && parent_cached->second.paused) {
+      e->sim = fork_with_fix(*parent_cached->second.paused, fixes, node.with);
+      roots.push_back(&node);
+    } else {
+      nodes.at(before).children.push_back(&node);
+    }
+  }
+
+  // A job reads only the plans above and this object's fixed parts, and
+  // writes only its own node and run.
+  struct Job {
+    const WhatIfRuns* runs;
+    std::shared_ptr<Prefetch> state;
+    RunPool* pool;
+    PrefetchNode* node;
+    void operator()() const {
+      Entry& e = *state->entry_of.at(node);
+      runs->advance(e, node->fixes.size(), node->through, [&](const Simulation& paused) {
+        // The forks start now, while this run goes on.
+        for (PrefetchNode* child : node->children) {
+          state->entry_of.at(child)->sim = runs->fork_with_fix(paused, child->fixes, child->with);
+          pool->submit(Job{runs, state, pool, child}, RunPool::Priority::Chain);
+        }
+      });
+      node->done = true;
+    }
+  };
+  for (PrefetchNode* root : roots) pool.submit(Job{this, state, &pool, root}, RunPool::Priority::Chain);
+  pool.then([this, state] {
+    for (auto& [fixes, node] : state->nodes) {
+      if (!node.fresh) {
+        if (node.done) cache_.at(fixes).last_used = ++clock_;
+        else cache_.erase(fixes);  // stopped mid-event: run() starts it over
+        continue;
+      }
+      if (!node.done) continue;  // run() starts it again, and reports what stopped it
+      Entry& e = state->made.at(fixes);
+      e.last_used = ++clock_;
+      cache_.emplace(fixes, std::move(e));
+      ++simulated_;
+    }
+    evict();
+  });
 }
 
 }  // namespace perfloop

@@ -164,6 +164,7 @@ void count_draw_calls(FrameStats& stats) {
   stats.layers.cached += layers.cached;
   stats.layers.rendered += layers.rendered;
   stats.layers.direct += layers.direct;
+  stats.layers.stretched += layers.stretched;
 }
 
 std::int64_t ns_since(std::chrono::steady_clock::time_point start) {
@@ -218,7 +219,11 @@ void print_bench(const GuiOptions& options, const AppState& state, const FrameSt
                           {"bare_frame_p99_ms", ms(s.bare.quantile(0.99))},
                           {"p50_over_bare", s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0},
                           {"draw_calls", s.draw_calls},
-                          {"layers", {{"cached", s.layers.cached}, {"rendered", s.layers.rendered}, {"direct", s.layers.direct}}},
+                          {"layers",
+                           {{"cached", s.layers.cached},
+                            {"rendered", s.layers.rendered},
+                            {"direct", s.layers.direct},
+                            {"stretched", s.layers.stretched}}},
                           {"vertices", s.vertices},
                           {"redraw", window.partial() ? "partial" : "whole"},
                           {"frames_redrawn", s.redrawn},
@@ -242,8 +247,8 @@ void print_bench(const GuiOptions& options, const AppState& state, const FrameSt
               ms(s.build.quantile(0.5)), ms(s.build.quantile(0.99)), ms(s.bare.quantile(0.5)), ms(s.bare.quantile(0.99)),
               s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0);
   std::printf("the last frame: %d draw calls, %d vertices; layers over all frames: %d from texture, %d rendered, %d drawn "
-              "directly\nflame graph: %zu nodes; dashboard: %.0f s in %zu windows\n",
-              s.draw_calls, s.vertices, s.layers.cached, s.layers.rendered, s.layers.direct, flame_nodes,
+              "directly, %d stretched from an earlier zoom\nflame graph: %zu nodes; dashboard: %.0f s in %zu windows\n",
+              s.draw_calls, s.vertices, s.layers.cached, s.layers.rendered, s.layers.direct, s.layers.stretched, flame_nodes,
               state.run.duration_s, points);
   std::printf("redraws: %s; %d of %llu frames redrew pixels, %.1f%% of the window's pixels per frame on average\n",
               window.partial() ? "only what changed" : "whole frames", s.redrawn, static_cast<unsigned long long>(frames),
@@ -429,8 +434,11 @@ int run_gui(const GuiOptions& options) {
         take_layer_counts();  // from here on, the measured frames' alone
         continue;  // the first frame after the change is not measured
       }
-      if (options.bench_zoom && state.step == LoopStep::Profile && !state.profile.shown_tree().nodes.empty()) {
-        // In and out around the middle, as a wheel would: every frame draws the frames anew.
+      // The last measured frame leaves the view where it is, so a screenshot after them shows the zoom
+      // settled: drawn anew, crisp, and checked against a whole redraw like any other frame.
+      if (options.bench_zoom && state.step == LoopStep::Profile && !state.profile.shown_tree().nodes.empty() &&
+          measured < options.bench_frames) {
+        // In and out around the middle, as a wheel would: every frame shows another view.
         const double factor = (measured / 20) % 2 == 0 ? 0.97 : 1.0 / 0.97;
         state.profile.flame.view = zoom_at(state.profile.shown_tree(), state.profile.flame.view, 0.5, factor);
         state.profile.flame.has_view = true;

@@ -134,9 +134,11 @@ TEST_CASE("gui zooms a flame graph from a stretched texture and settles on a red
   CHECK(bench["redraw"] == "partial");
   CHECK(bench["stale_pixels"] == 0);
   CHECK(bench["flame_nodes"] == 5000);
-  // Every frame of the zoom but the first two (a new graph: drawn, then kept) stretches the kept texture.
-  CHECK(bench["layers"]["stretched"].get<int>() >= 95);
-  CHECK(bench["layers"]["rendered"].get<int>() <= 2);
+  // The graph was drawn and kept before measuring: every zooming frame stretches that texture (the view
+  // back at the whole is that texture itself), and none draws the 5,000 frames anew.
+  CHECK(bench["layers"]["stretched"].get<int>() >= 90);
+  CHECK(bench["layers"]["rendered"] == 0);
+  CHECK(bench["layers"]["direct"] == 0);
   const Image img = load_png(png);
   CHECK(img.width == 1280);
   // The flame graph's warm boxes, drawn in the settled frame.

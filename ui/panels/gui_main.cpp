@@ -28,6 +28,7 @@ namespace perfloop::ui {
 namespace {
 
 constexpr const char* kFlagship = "checkout-inventory-payload";
+constexpr int kLeadInFrames = 4;  // drawn, kept, zoomed in, zoomed out
 
 int fail(const std::string& message) {
   std::cerr << "perfloop: " << terminal_line(message) << "\n";
@@ -373,6 +374,7 @@ int run_gui(const GuiOptions& options) {
   // asks for finish, plus a few frames so layouts settle.
   int settled_frames = 0;
   int measured = 0;
+  int lead_in = 0;  // frames after the benchmark's change that are drawn but not measured
   bool applied = false;
   FrameStats stats;
   const bool waits = bench || !options.screenshot.empty();
@@ -430,9 +432,20 @@ int run_gui(const GuiOptions& options) {
           state.worker.start(state.scenario_path, state.seed, fixes, state.params);
           applied = true;
         }
+        // Profile's graph, new, is first drawn, kept and zoomed a step in and
+        // out, unmeasured: a learner's graph has been on screen before they
+        // zoom it, and the renderer compiles each path's shaders on first use.
+        if (state.step == LoopStep::Profile) lead_in = kLeadInFrames;
         ++measured;
         take_layer_counts();  // from here on, the measured frames' alone
         continue;  // the first frame after the change is not measured
+      }
+      if (lead_in > 0) {
+        --lead_in;
+        if (options.bench_zoom && lead_in < 2 && !state.profile.shown_tree().nodes.empty())
+          state.profile.flame.view = zoom_at(state.profile.shown_tree(), state.profile.flame.view, 0.5, lead_in == 1 ? 0.97 : 1.0 / 0.97);
+        take_layer_counts();
+        continue;
       }
       // The last measured frame leaves the view where it is, so a screenshot after them shows the zoom
       // settled: drawn anew, crisp, and checked against a whole redraw like any other frame.

@@ -115,3 +115,33 @@ TEST_CASE("gui redraws only what a moving pointer changes, and the window matche
   CHECK(count_near(img, 180, 40, 1280, 260, 240, 150, 80) > 500);  // the p99 line, as in the whole screenshot
   for (const auto& f : {png, json, base + "-settings.json"}) std::filesystem::remove(f);
 }
+
+// A flame graph zoomed in and out every frame is shown from a texture of an
+// earlier view, stretched, and drawn anew when the zoom stops: the
+// screenshot after the zoom (the frame that settles it) must match a whole
+// redraw, and show the graph.
+TEST_CASE("gui zooms a flame graph from a stretched texture and settles on a redraw that matches a whole one", "[gui][xvfb]") {
+  const std::string base = "/tmp/perfloop-gui-zoom-" + std::to_string(::getpid());
+  const std::string png = base + ".png", json = base + ".json";
+  const std::string command = "xvfb-run -a -s '-screen 0 1400x900x24' " + std::string(PERFLOOP_BINARY) +
+                              " gui --scenario checkout-inventory-payload --step profile --answers expert --size 1280x720"
+                              " --save none --settings " + base + "-settings.json --bench-frames 100 --bench-zoom --json"
+                              " --screenshot " + png + " > " + json + " 2>/dev/null";
+  REQUIRE(run(command) == 0);
+  std::ifstream in(json);
+  const nlohmann::json bench = nlohmann::json::parse(in);
+  INFO(bench.dump());
+  CHECK(bench["redraw"] == "partial");
+  CHECK(bench["stale_pixels"] == 0);
+  CHECK(bench["flame_nodes"] == 5000);
+  // The graph was drawn and kept before measuring: every zooming frame stretches that texture (the view
+  // back at the whole is that texture itself), and none draws the 5,000 frames anew.
+  CHECK(bench["layers"]["stretched"].get<int>() >= 90);
+  CHECK(bench["layers"]["rendered"] == 0);
+  CHECK(bench["layers"]["direct"] == 0);
+  const Image img = load_png(png);
+  CHECK(img.width == 1280);
+  // The flame graph's warm boxes, drawn in the settled frame.
+  CHECK(count_near(img, 180, 150, 1280, 600, 235, 150, 40, 90) > 20000);
+  for (const auto& f : {png, json, base + "-settings.json"}) std::filesystem::remove(f);
+}

@@ -17,6 +17,7 @@
 #include "ui/platform/frame_damage.h"
 #include "ui/platform/gl_layers.h"
 #include "ui/platform/gl_opaque_fills.h"
+#include "ui/platform/gl_texture_copy.h"
 #include "ui/platform/layer_cache.h"
 #include "ui/platform/theme.h"
 
@@ -29,6 +30,7 @@ GlWindow::~GlWindow() {
   layers_.reset();
   if (imgui_ready_) {
     release_opaque_fills();
+    release_texture_copy();
     reset_layers();
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
@@ -45,6 +47,13 @@ bool GlWindow::open(const WindowOptions& options, std::string& error) {
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  // No depth or stencil buffer: the app draws flat and uses neither, and
+  // Mesa's software renderer keeps its fast linear path (rectangles: most of
+  // ImGui's geometry and every layer copied in) for framebuffers without
+  // them. That path rounds a clear's colour differently from the other, so
+  // the background is in whole 8-bit steps (theme.cpp).
+  glfwWindowHint(GLFW_DEPTH_BITS, 0);
+  glfwWindowHint(GLFW_STENCIL_BITS, 0);
   window_ = glfwCreateWindow(options.width, options.height, options.title.c_str(), nullptr, nullptr);
   if (!window_) {
     error = "cannot open an OpenGL 3 window";
@@ -160,7 +169,7 @@ void GlWindow::draw(PixelRect area, int width, int height) {
   }
   glClear(GL_COLOR_BUFFER_BIT);
   glDisable(GL_SCISSOR_TEST);
-  layers_->copy_all(height, area);
+  layers_->copy_all(width, height, area);
   ImDrawData* data = ImGui::GetDrawData();
   if (whole) {
     ImGui_ImplOpenGL3_RenderDrawData(data);

@@ -41,7 +41,14 @@ void apply_theme(float scale) {
   style.ScaleAllSizes(scale);
 }
 
-ImVec4 background_colour() { return ImVec4(0.11f, 0.12f, 0.14f, 1.0f); }
+// RGB 28, 31, 36, a quarter step above each so that rounding and
+// truncating to 8 bits agree: Mesa's software renderer does one or the
+// other depending on how much of the window a clear covers, and a partial
+// redraw must leave the same bytes as a whole one.
+ImVec4 background_colour() {
+  constexpr float step = 1.0f / 255.0f;
+  return ImVec4(28.25f * step, 31.25f * step, 36.25f * step, 1.0f);
+}
 
 ImFont* mono_font() { return g_mono ? g_mono : ImGui::GetFont(); }
 

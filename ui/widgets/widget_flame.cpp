@@ -312,14 +312,21 @@ bool draw_flame_graph(const char* id, const FlameTree& tree, FlameWidgetState& s
   // pick and the scroll, not with the mouse: a layer, with the hover outline on top.
   const ImVec2 layer_min(std::max(clip_min.x, origin.x), std::max(clip_min.y, origin.y));
   const ImVec2 layer_max(std::min(clip_max.x, origin.x + width), std::min(clip_max.y, origin.y + rows_px));
-  LayerKey key;
-  key.add(tree.id).add(tree.nodes.size()).add(tree.total()).add(tree.max_depth).add(state.view.from).add(state.view.to).add(width);
+  // Everything but the view: a zoom or a pan moves the picture only along
+  // its width, so while one is under way the layer stretches the last
+  // texture instead of drawing thousands of frames anew every frame.
+  LayerKey content;
+  content.add(tree.id).add(tree.nodes.size()).add(tree.total()).add(tree.max_depth).add(width);
   for (std::size_t i = 0; i < tree.nodes.size() && i < 64; ++i)
-    key.add(tree.nodes[i].total).add(tree.nodes[i].baseline).add(tree.nodes[i].name.data(), tree.nodes[i].name.size());
-  key.add(origin.x - layer_min.x).add(origin.y - layer_min.y).add(layer_max.x - layer_min.x).add(layer_max.y - layer_min.y);
-  key.add(diff).add(state.picked).add(font->FontSize).add(io.FontGlobalScale).add(searching);
-  if (searching) key.add(state.search, std::strlen(state.search));
-  ImDrawList* draw = begin_layer("frames", key.value, layer_min, layer_max);
+    content.add(tree.nodes[i].total).add(tree.nodes[i].baseline).add(tree.nodes[i].name.data(), tree.nodes[i].name.size());
+  content.add(origin.x - layer_min.x).add(origin.y - layer_min.y).add(layer_max.x - layer_min.x).add(layer_max.y - layer_min.y);
+  content.add(diff).add(state.picked).add(font->FontSize).add(io.FontGlobalScale).add(searching);
+  if (searching) content.add(state.search, std::strlen(state.search));
+  // The layer's width stands for the view, unless the clip cuts off its left edge (a narrow window).
+  const double units_per_px = (state.view.to - state.view.from) / width;
+  const LayerSpan span{state.view.from + (layer_min.x - origin.x) * units_per_px,
+                       state.view.from + (layer_max.x - origin.x) * units_per_px};
+  ImDrawList* draw = begin_zoom_layer("frames", content.value, span, layer_min, layer_max);
   if (draw) {
     const float label_dy = std::floor((row_px - 1.0f - font->FontSize) / 2);
     // The frames on screen, each with its box: all boxes first (opaque, one

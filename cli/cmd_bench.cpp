@@ -2,13 +2,17 @@
 // the same M/M/c model, measured in one run, and the full /checkout incident
 // with every signal. Reports figures; it never passes or fails on timings.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/child_run.h"
 #include "cli/commands.h"
 #include "sim/engine/mmc_baseline.h"
 #include "sim/io/json_text.h"
@@ -78,6 +82,88 @@ CardTimes time_quiz_cards(int cards) {
   return t;
 }
 
+
+// The app's own figures, each from a child `perfloop gui` on the display this
+// process has (a launch is timed from the spawn, loader and all). Settings,
+// data and attempts go to a folder of their own, so the learner's stay as they are.
+struct AppFigures {
+  std::string skipped;  // why there are none
+  nlohmann::json launch, zoom, apply;
+};
+
+std::string scratch_folder() {
+  char name[] = "/tmp/perfloop-bench-XXXXXX";
+  const char* made = ::mkdtemp(name);
+  return made ? made : "/tmp";
+}
+
+// One child's JSON, or a note of what went wrong.
+nlohmann::json app_child(const std::vector<std::string>& args, std::int64_t* spawned_ns = nullptr) {
+  const ChildResult child = run_self(args, 300.0);
+  if (spawned_ns) *spawned_ns = child.spawned_ns;
+  if (child.exit_code != 0) return {{"error", child.problem.empty() ? "exit " + std::to_string(child.exit_code) : child.problem}};
+  try {
+    return nlohmann::json::parse(child.out);
+  } catch (const std::exception&) {
+    return {{"error", "its output was not JSON"}};
+  }
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+AppFigures measure_app(int launches) {
+  AppFigures f;
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if ((!x11 || !*x11) && (!wayland || !*wayland)) {
+    f.skipped = "no display (run under xvfb-run for the app's figures)";
+    return f;
+  }
+  const std::string dir = scratch_folder();
+  const std::vector<std::string> common = {"--scenario", "checkout-inventory-payload", "--size", "1600x900", "--save", "none",
+                                           "--settings", dir + "/settings.json", "--json"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "gui");
+    args.insert(args.end(), common.begin(), common.end());
+    return args;
+  };
+  // Launches as scripts/run opens the app: the flagship's Observe panel.
+  std::vector<double> first, useful, complete;
+  for (int i = 0; i < launches; ++i) {
+    std::int64_t spawned = 0;
+    const nlohmann::json run = app_child(with({"--bench-launch"}), &spawned);
+    if (run.contains("error")) {
+      f.launch = run;
+      break;
+    }
+    first.push_back(static_cast<double>(run.value("first_frame_ns", std::int64_t{0}) - spawned) / 1e9);
+    useful.push_back(static_cast<double>(run.value("useful_frame_ns", std::int64_t{0}) - spawned) / 1e9);
+    complete.push_back(static_cast<double>(run.value("complete_ns", std::int64_t{0}) - spawned) / 1e9);
+  }
+  if (!f.launch.contains("error"))
+    f.launch = {{"launches", first.size()}, {"first_frame_s", median(first)}, {"useful_frame_s", median(useful)},
+                {"complete_s", median(complete)}, {"useful_over_first_frame", median(first) > 0 ? median(useful) / median(first) : 0.0}};
+  f.zoom = app_child(with({"--step", "profile", "--answers", "expert", "--bench-frames", "600", "--bench-zoom"}));
+  f.apply = app_child(with({"--step", "fix", "--answers", "expert", "--bench-apply"}));
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  return f;
+}
+
+// One figure of the issue's table: its value, what it is a ratio of, its goal.
+// The baseline is in the value's unit.
+nlohmann::json figure(const std::string& what, double value, const std::string& unit, const std::string& baseline,
+                      double baseline_value, double ratio, const std::string& goal, bool met) {
+  nlohmann::json out = {{"figure", what}, {"value", value}, {"unit", unit}, {"baseline", baseline},
+                        {"baseline_value", baseline_value}, {"ratio", ratio}, {"goal", goal}};
+  if (!goal.empty()) out["met"] = met;
+  return out;
+}
+
 }  // namespace
 
 int run_bench(const BenchOptions& options) {
@@ -122,6 +208,31 @@ int run_bench(const BenchOptions& options) {
     const double grade_runs = grade_wall / incident.wall_s;
     const CardTimes cards = time_quiz_cards(options.quiz_cards);
     const double card_p50 = cards.percentile(0.5), card_p95 = cards.percentile(0.95), card_max = cards.percentile(1.0);
+    const AppFigures app = options.gui ? measure_app(3) : AppFigures{"--no-gui", {}, {}, {}};
+
+    // The issue's table (#21) in one place: every figure as a ratio next to its baseline.
+    nlohmann::json figures = nlohmann::json::array();
+    figures.push_back(figure("grading the expert's /checkout answers", grade_wall, "s", "one full /checkout run",
+                             incident.wall_s, grade_runs, "ratio <= 1.0", grade_runs <= 1.0));
+    figures.push_back(figure("M/M/c engine", engine_rate, "requests/s", "the bare event loop", bare_rate,
+                             engine_rate / bare_rate, "ratio >= 1.0", engine_rate >= bare_rate));
+    figures.push_back(figure("full /checkout model", incident_events, "events/s", "the bare event loop", bare_events,
+                             incident_events / bare_events, "ratio >= 0.75", incident_events >= 0.75 * bare_events));
+    if (app.zoom.contains("p99_ms")) {
+      const double p99 = app.zoom["p99_ms"].get<double>(), bare_p99 = app.zoom.value("bare_frame_p99_ms", 0.0);
+      figures.push_back(figure("app frame p99 zooming a 5,000-node flame graph (1600x900)", p99, "ms",
+                               "a bare frame's p99", bare_p99, bare_p99 > 0 ? p99 / bare_p99 : 0.0, "value <= 8 ms", p99 <= 8.0));
+    }
+    if (app.launch.contains("useful_frame_s")) {
+      const double useful = app.launch["useful_frame_s"].get<double>(), first = app.launch["first_frame_s"].get<double>();
+      figures.push_back(figure("launch to the first useful frame (the flagship's Observe chart)", useful, "s",
+                               "launch to the first frame", first, first > 0 ? useful / first : 0.0, "", false));
+    }
+    if (app.apply.contains("apply_to_verify_s")) {
+      const double verify = app.apply["apply_to_verify_s"].get<double>();
+      figures.push_back(figure("Apply fix to the Verify figures", verify, "s", "one full /checkout run", incident.wall_s,
+                               verify / incident.wall_s, "", false));
+    }
     if (options.json) {
       nlohmann::json out = {
           {"mmc", {{"requests", options.requests}, {"bare_requests_per_s", bare_rate}, {"engine_requests_per_s", engine_rate},
@@ -137,7 +248,10 @@ int run_bench(const BenchOptions& options) {
                         {"events_per_request", static_cast<double>(n_plus_1.events) / static_cast<double>(n_plus_1.requests)}}},
           {"grade_checkout_expert", {{"wall_s", grade_wall}, {"over_one_run", grade_runs}, {"total", graded.total}}},
           {"quiz_cards", {{"cards", cards.wall_s.size()}, {"p50_s", card_p50}, {"p95_s", card_p95}, {"max_s", card_max},
-                          {"p95_over_checkout_run", card_p95 / incident.wall_s}}}};
+                          {"p95_over_checkout_run", card_p95 / incident.wall_s}}},
+          {"figures", figures}};
+      if (!app.skipped.empty()) out["app"] = {{"skipped", app.skipped}};
+      else out["app"] = {{"launch", app.launch}, {"zoom", app.zoom}, {"apply_fix", app.apply}};
       std::cout << json_text(out) << "\n";
     } else {
       std::printf("M/M/c (lambda %.0f/s, mu %.0f/s, c %d), %llu requests\n", lambda, mu, servers,
@@ -161,6 +275,20 @@ int run_bench(const BenchOptions& options) {
       if (!cards.wall_s.empty())
         std::printf("quiz cards, %zu over every item: p50 %.3f s, p95 %.3f s, max %.3f s (p95 = %.2f full /checkout runs)\n",
                     cards.wall_s.size(), card_p50, card_p95, card_max, card_p95 / incident.wall_s);
+      if (!app.skipped.empty()) std::printf("the app's figures: skipped, %s\n", app.skipped.c_str());
+      for (const char* part : {"launch", "zoom", "apply_fix"}) {
+        const nlohmann::json& j = std::string(part) == "launch" ? app.launch : std::string(part) == "zoom" ? app.zoom : app.apply;
+        if (j.contains("error")) std::printf("the app's %s figure: %s\n", part, j["error"].get<std::string>().c_str());
+      }
+      std::printf("\nthe figures of issue #21, each as a ratio of its baseline:\n");
+      for (const auto& f : figures) {
+        const std::string goal = f["goal"].get<std::string>();
+        const std::string unit = f["unit"].get<std::string>();
+        std::printf("  %s: %.4g %s against %s %.4g %s = %.2f; %s\n", f["figure"].get<std::string>().c_str(),
+                    f["value"].get<double>(), unit.c_str(), f["baseline"].get<std::string>().c_str(),
+                    f["baseline_value"].get<double>(), unit.c_str(), f["ratio"].get<double>(),
+                    goal.empty() ? "reported, no goal" : (goal + (f["met"].get<bool>() ? ": met" : ": not met")).c_str());
+      }
     }
   } catch (const ScenarioError& e) {
     return fail(e.what());

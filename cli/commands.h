@@ -25,6 +25,7 @@ struct BenchOptions {
   std::uint64_t requests = 2'000'000;
   int quiz_cards = 46;  // quiz cards made, spread over every item (0: none)
   bool json = false;
+  bool gui = true;  // the app's figures too (a child `perfloop gui` each), when there is a display
 };
 
 struct SolveOptions {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 
@@ -11,6 +12,9 @@
 #include "ui/panels/gui_main.h"
 
 int main(int argc, char** argv) {
+  // The launch benchmark counts from here (and `perfloop bench` from its spawn).
+  const std::int64_t entered_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   using namespace perfloop::cli;
   CLI::App app{"perfloop: a simulated production service for practising the performance loop"};
   app.require_subcommand(1);
@@ -135,7 +139,15 @@ int main(int argc, char** argv) {
                     "With --bench-frames: sweep the pointer across the panel's main chart or flame graph, so every "
                     "frame's hover and tooltip change")
       ->needs(bench_frames);
-  gui_cmd->add_flag("--json", gui.json, "With --bench-frames: print one JSON object")->needs(bench_frames);
+  auto* bench_launch = gui_cmd->add_flag("--bench-launch", gui.bench_launch,
+                                         "Time the launch: main() to the first frame, the first useful frame and "
+                                         "everything computed; print them and exit");
+  auto* bench_apply = gui_cmd->add_flag("--bench-apply", gui.bench_apply,
+                                        "With --step fix and --answers: press Apply, go on to Verify when the run is "
+                                        "done, print the times until Verify's figures are drawn, exit");
+  gui_cmd->add_flag("--json", gui.json, "With a benchmark (--bench-frames, --bench-launch, --bench-apply): print one JSON object");
+  bench_frames->excludes(bench_launch)->excludes(bench_apply);
+  bench_launch->excludes(bench_apply);
 
   GameDayCommand gameday;
   auto* gameday_cmd = app.add_subcommand("gameday", "Replay a team's timed answers against the live incident (a game day)");
@@ -189,6 +201,7 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--quiz-cards", bench.quiz_cards, "Quiz cards to make and time, spread over every item (0: none)")
       ->check(CLI::Range(0, 10'000));
   bench_cmd->add_flag("--json", bench.json, "Print one JSON object");
+  bench_cmd->add_flag("!--no-gui", bench.gui, "Leave out the app's figures (launch, zoom, Apply to Verify)");
 
   RecordsOptions records;
   auto* records_cmd = app.add_subcommand("records", "Export saved attempts, quiz reviews and game days as xAPI statements or CSV");
@@ -226,6 +239,7 @@ int main(int argc, char** argv) {
         gui.width = w;
         gui.height = h;
       }
+      gui.launch_ns = entered_ns;
       return perfloop::ui::run_gui(gui);
     }
     if (*play_cmd) return run_play(play);

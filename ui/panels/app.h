@@ -188,6 +188,8 @@ void start_reading_catalogue(AppState& state, const std::string& dir);
 bool background_idle(const AppState& state);
 // Blocks until background_idle (tests, screenshots).
 void wait_for_background(AppState& state);
+// Fix's "Apply": the dashboards' run starts again with `id` landing after the earlier fixes.
+void apply_fix(AppState& state, const std::string& id);
 // Commits the step's draft and moves the panel to the next open step.
 void commit_and_advance(AppState& state, LoopStep step);
 

@@ -17,6 +17,7 @@
 #include "sim/io/safe_text.h"
 #include "sim/scenarios/scenario_paths.h"
 #include "ui/panels/app.h"
+#include "ui/panels/gui_bench.h"
 #include "ui/platform/control_map.h"
 #include "ui/core/flame_synthetic.h"
 #include "ui/platform/gl_window.h"
@@ -125,141 +126,6 @@ std::string replay_to_step(AppState& state, const GuiOptions& options, LoopStep 
   return "";
 }
 
-// The fix the Fix benchmark applies: the answers' choice, else the first right one.
-std::string fix_to_apply(const AppState& state) {
-  if (!state.play.fix.id.empty()) return state.play.fix.id;
-  const BottleneckSpec* b = current_bottleneck(state);
-  if (b && !b->right_fixes.empty()) return b->right_fixes.front();
-  return state.view.build && !state.view.build->fixes.empty() ? state.view.build->fixes.front().id : "";
-}
-
-struct FrameStats {
-  LogHistogram all, simulating;
-  LogHistogram build;  // building the frame's geometry (the app's own CPU work), within `all`
-  LogHistogram bare;   // the baseline: an empty frame, cleared, rendered and swapped
-  int over_33ms = 0;
-  // What the last measured frame asked the renderer for: each command is one
-  // draw call, which a software renderer pays for apart from its pixels.
-  int draw_calls = 0;
-  int vertices = 0;
-  LayerCounts layers;  // over the measured frames
-  // Partial redraws: how many measured frames redrew anything, and what share of the window.
-  int redrawn = 0;
-  double redrawn_share = 0.0;  // summed over the measured frames
-};
-
-void count_damage(FrameStats& stats, const GlWindow& window, int width, int height) {
-  const PixelRect d = window.last_damage();
-  if (d.empty()) return;
-  ++stats.redrawn;
-  stats.redrawn_share += static_cast<double>(d.area()) / (static_cast<double>(width) * static_cast<double>(height));
-}
-
-void count_draw_calls(FrameStats& stats) {
-  const ImDrawData* data = ImGui::GetDrawData();
-  if (!data) return;
-  stats.draw_calls = 0;
-  for (int i = 0; i < data->CmdListsCount; ++i) stats.draw_calls += data->CmdLists[i]->CmdBuffer.Size;
-  stats.vertices = data->TotalVtxCount;
-  const LayerCounts layers = take_layer_counts();
-  stats.layers.cached += layers.cached;
-  stats.layers.rendered += layers.rendered;
-  stats.layers.direct += layers.direct;
-  stats.layers.stretched += layers.stretched;
-}
-
-std::int64_t ns_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The floor under every whole frame on this machine: the display's clear,
-// the renderer's submit and the swap (or the copy of every pixel to the
-// window), with nothing drawn.
-void measure_bare_frames(GlWindow& window, int frames, LogHistogram& out) {
-  std::string error;
-  for (int i = 0; i < frames && !window.should_close(); ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    window.redraw_all();
-    window.begin_frame();
-    window.end_frame("", error);
-    out.add(ns_since(start));
-  }
-}
-
-double ms(double ns) { return ns / 1e6; }
-
-// The benchmark's pointer for frame `n`: left to right and back across the
-// panel's main picture (Observe's latency chart, Profile's flame graph, the
-// upper part of any other panel) in 4 s at 60 frames a second.
-ImVec2 sweep_pointer(LoopStep step, int n, int width, int height) {
-  const int period = 240, phase = n % period;
-  const float t = static_cast<float>(phase < period / 2 ? phase : period - phase) / static_cast<float>(period / 2);
-  const float y = step == LoopStep::Observe ? 0.22f : step == LoopStep::Profile ? 0.27f : 0.3f;
-  return ImVec2((0.17f + 0.8f * t) * static_cast<float>(width), y * static_cast<float>(height));
-}
-
-void print_bench(const GuiOptions& options, const AppState& state, const FrameStats& s, const GlWindow& window, int width,
-                 int height) {
-  const std::uint64_t frames = s.all.count();
-  const double redrawn_share = frames > 0 ? s.redrawn_share / static_cast<double>(frames) : 0.0;
-  const std::size_t flame_nodes = state.profile.shown_tree().nodes.size();
-  const int e = state.run.endpoint_index(state.play.observe.endpoint);
-  const std::size_t points = e >= 0 ? state.run.series[static_cast<std::size_t>(e)].size() : 0;
-  if (options.json) {
-    nlohmann::json out = {{"scenario", state.scenario_id},
-                          {"step", std::string(step_name(state.step))},
-                          {"size", std::to_string(width) + "x" + std::to_string(height)},
-                          {"frames", s.all.count()},
-                          {"p50_ms", ms(s.all.quantile(0.5))},
-                          {"p99_ms", ms(s.all.quantile(0.99))},
-                          {"max_ms", ms(static_cast<double>(s.all.max()))},
-                          {"frames_over_33_ms", s.over_33ms},
-                          {"build_p50_ms", ms(s.build.quantile(0.5))},
-                          {"build_p99_ms", ms(s.build.quantile(0.99))},
-                          {"bare_frame_p50_ms", ms(s.bare.quantile(0.5))},
-                          {"bare_frame_p99_ms", ms(s.bare.quantile(0.99))},
-                          {"p50_over_bare", s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0},
-                          {"draw_calls", s.draw_calls},
-                          {"layers",
-                           {{"cached", s.layers.cached},
-                            {"rendered", s.layers.rendered},
-                            {"direct", s.layers.direct},
-                            {"stretched", s.layers.stretched}}},
-                          {"vertices", s.vertices},
-                          {"redraw", window.partial() ? "partial" : "whole"},
-                          {"frames_redrawn", s.redrawn},
-                          {"redrawn_share_of_pixels", redrawn_share},
-                          {"stale_pixels", window.stale_pixels()},
-                          {"flame_nodes", flame_nodes},
-                          {"dashboard_s", state.run.duration_s},
-                          {"dashboard_windows", points}};
-    if (s.simulating.count() > 0)
-      out["while_simulating"] = {{"frames", s.simulating.count()},
-                                 {"p99_ms", ms(s.simulating.quantile(0.99))},
-                                 {"max_ms", ms(static_cast<double>(s.simulating.max()))}};
-    std::cout << json_text(out) << "\n";
-    return;
-  }
-  std::printf("%s, %s panel at %dx%d: %llu frames, p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d over 33 ms\n",
-              state.scenario_id.c_str(), std::string(step_name(state.step)).c_str(), width, height,
-              static_cast<unsigned long long>(s.all.count()), ms(s.all.quantile(0.5)), ms(s.all.quantile(0.99)),
-              ms(static_cast<double>(s.all.max())), s.over_33ms);
-  std::printf("building the frame: p50 %.2f ms, p99 %.2f ms; a bare frame: p50 %.2f ms, p99 %.2f ms (%.1fx at p50)\n",
-              ms(s.build.quantile(0.5)), ms(s.build.quantile(0.99)), ms(s.bare.quantile(0.5)), ms(s.bare.quantile(0.99)),
-              s.bare.quantile(0.5) > 0 ? s.all.quantile(0.5) / s.bare.quantile(0.5) : 0.0);
-  std::printf("the last frame: %d draw calls, %d vertices; layers over all frames: %d from texture, %d rendered, %d drawn "
-              "directly, %d stretched from an earlier zoom\nflame graph: %zu nodes; dashboard: %.0f s in %zu windows\n",
-              s.draw_calls, s.vertices, s.layers.cached, s.layers.rendered, s.layers.direct, s.layers.stretched, flame_nodes,
-              state.run.duration_s, points);
-  std::printf("redraws: %s; %d of %llu frames redrew pixels, %.1f%% of the window's pixels per frame on average\n",
-              window.partial() ? "only what changed" : "whole frames", s.redrawn, static_cast<unsigned long long>(frames),
-              100.0 * redrawn_share);
-  if (s.simulating.count() > 0)
-    std::printf("while a fix simulated: %llu frames, p99 %.2f ms, max %.2f ms\n",
-                static_cast<unsigned long long>(s.simulating.count()), ms(s.simulating.quantile(0.99)),
-                ms(static_cast<double>(s.simulating.max())));
-}
-
 }  // namespace
 
 int run_gui(const GuiOptions& options) {
@@ -324,12 +190,17 @@ int run_gui(const GuiOptions& options) {
     return fail("--step " + options.step + " is locked until the earlier steps are answered: add --answers FILE (or --answers expert)");
 
   const bool bench = options.bench_frames > 0;
+  if (options.bench_apply && step != LoopStep::Fix) return fail("--bench-apply needs --step fix (and --answers)");
+  LaunchTimes launch;
+  launch.entered_ns = options.launch_ns > 0 ? options.launch_ns : steady_ns();
+  ApplyTimes apply;
   const int width = options.width > 0 ? options.width : state.settings.width;
   const int height = options.height > 0 ? options.height : state.settings.height;
   GlWindow window;
   std::string error;
   // Fonts are built at 1x; the UI scale setting scales them as the app draws.
   if (!window.open({width, height, "perfloop", 1.0f, !bench}, error)) return fail(error);
+  launch.window_ns = steady_ns();
   // A screenshot or a benchmark shows the app as it is, not wherever the
   // virtual pointer happens to rest; only the benchmark's own sweep moves it.
   if ((!options.screenshot.empty() || bench) && !options.bench_pointer) ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
@@ -377,7 +248,8 @@ int run_gui(const GuiOptions& options) {
   int lead_in = 0;  // frames after the benchmark's change that are drawn but not measured
   bool applied = false;
   FrameStats stats;
-  const bool waits = bench || !options.screenshot.empty();
+  const bool waits = bench || options.bench_apply || !options.screenshot.empty();
+  const bool scripted = waits || options.bench_launch;
   int shots = 0;
   while (!window.should_close() && !state.quit) {
     const auto frame_start = std::chrono::steady_clock::now();
@@ -413,6 +285,8 @@ int run_gui(const GuiOptions& options) {
       report_error(state, error);  // an F12 that could not write: say so, keep running
     }
     if (shoot) break;
+    if (options.bench_launch && note_launch_frame(launch, state, settled_frames > 0)) break;
+    if (options.bench_apply && (ready || apply.applied_ns > 0) && advance_apply_bench(state, apply, ns_since(frame_start))) break;
     if (bench && ready) {
       if (measured == 0) {
         measure_bare_frames(window, std::max(30, options.bench_frames / 4), stats.bare);
@@ -470,6 +344,8 @@ int run_gui(const GuiOptions& options) {
   }
   state.session.wait_idle();
   if (bench) print_bench(options, state, stats, window, width, height);
+  if (options.bench_launch) print_launch(options, state, launch);
+  if (options.bench_apply) print_apply(options, state, apply);
   if (window.stale_pixels() > 0) {
     // A screenshot found the window out of date: a bug in the damage tracking, never silent.
     std::cerr << "perfloop: partial redraws left " << window.stale_pixels()
@@ -478,7 +354,7 @@ int run_gui(const GuiOptions& options) {
   }
   // Remember the window and the scenario, unless this was a scripted run or
   // the file there is one this perfloop could not read (it stays as it was).
-  if (!waits && !settings_load.keep_file) {
+  if (!scripted && !settings_load.keep_file) {
     window.size(state.settings.width, state.settings.height);
     try {
       save_settings(state.settings_path, state.settings);

@@ -25,7 +25,14 @@ struct GuiOptions {
   int bench_flame_nodes = 5000;  // the Profile benchmark's flame graph has at least this many nodes
   bool bench_zoom = false;    // on Profile: zoom the flame graph every frame (no frame reuses a cached layer)
   bool bench_pointer = false; // sweep the pointer over the panel's main chart or flame graph (hover changes each frame)
-  bool json = false;          // with bench_frames: JSON output
+  bool json = false;          // with a benchmark: JSON output
+  // Time the launch: from main() to the first frame, the first useful frame
+  // and everything computed; then exit.
+  bool bench_launch = false;
+  std::int64_t launch_ns = 0;  // the steady clock when main() began (0: when run_gui did)
+  // On Fix (with --answers): press Apply, commit when the run is done, and
+  // time until Verify's figures are drawn; then exit.
+  bool bench_apply = false;
   // A game day started at once (demonstrations, screenshots, the e2e test,
   // the 30x benchmark): the scenario, the team, the signals shown, the speed.
   std::string game;

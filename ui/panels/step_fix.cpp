@@ -61,6 +61,13 @@ void draw_progress(AppState& state, const std::string& applied) {
 
 }  // namespace
 
+void apply_fix(AppState& state, const std::string& id) {
+  std::vector<std::string> run_fixes = fixes_before(state.play, state.view.build.get());
+  run_fixes.push_back(id);
+  state.worker.start(state.scenario_path, state.seed, run_fixes, state.params);
+  state.worker.refresh(state.run);
+}
+
 void draw_fix_step(AppState& state) {
   FixAnswer& a = state.play.fix;
   ImGui::Text("Fix: change one thing, then watch what the service does");
@@ -94,12 +101,7 @@ void draw_fix_step(AppState& state) {
 
   const bool can_apply = !a.id.empty();
   if (!can_apply) ImGui::BeginDisabled();
-  if (ImGui::Button("Apply the selected fix")) {
-    std::vector<std::string> run_fixes = fixes_before(state.play, state.view.build.get());
-    run_fixes.push_back(a.id);
-    state.worker.start(state.scenario_path, state.seed, run_fixes, state.params);
-    state.worker.refresh(state.run);
-  }
+  if (ImGui::Button("Apply the selected fix")) apply_fix(state, a.id);
   if (!can_apply) ImGui::EndDisabled();
   mark_control("fix.apply");
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))

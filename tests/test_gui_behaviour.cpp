@@ -189,6 +189,72 @@ TEST_CASE("cancelling a run shows at once and does not wait for the engine", "[p
   CHECK(wait_for([&] { return worker.stopping() == 0; }, 10000));
 }
 
+namespace {
+
+RunSnapshot finished_run(SimWorker& worker, const std::string& path, std::vector<std::string> fixes) {
+  worker.start(path, 1, std::move(fixes));
+  RunSnapshot run;
+  REQUIRE(wait_for([&] {
+    worker.refresh(run);
+    return run.finished;
+  }, 120000));
+  REQUIRE(run.error.empty());
+  return run;
+}
+
+void require_same_run(const RunSnapshot& a, const RunSnapshot& b) {
+  REQUIRE(a.series.size() == b.series.size());
+  for (std::size_t e = 0; e < a.series.size(); ++e) {
+    REQUIRE(a.series[e].size() == b.series[e].size());
+    for (std::size_t i = 0; i < a.series[e].size(); ++i) {
+      const SeriesPoint &p = a.series[e][i], &q = b.series[e][i];
+      INFO("endpoint " << e << ", window " << i);
+      REQUIRE(p.t_s == q.t_s);
+      REQUIRE(p.p50_ms == q.p50_ms);
+      REQUIRE(p.p99_ms == q.p99_ms);
+      REQUIRE(p.rps == q.rps);
+      REQUIRE(p.error_pct == q.error_pct);
+      REQUIRE(p.lcp_p75_ms == q.lcp_p75_ms);
+      REQUIRE(p.inp_p75_ms == q.inp_p75_ms);
+      REQUIRE(p.cpu_utilisation == q.cpu_utilisation);
+      REQUIRE(p.cores == q.cores);
+    }
+  }
+  REQUIRE(a.burn == b.burn);
+  REQUIRE(a.events.size() == b.events.size());
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    REQUIRE(a.events[i].t == b.events[i].t);
+    REQUIRE(a.events[i].text == b.events[i].text);
+  }
+  REQUIRE(a.fixes == b.fixes);
+}
+
+}  // namespace
+
+TEST_CASE("applying a fix forks from the run paused before it lands and draws what a fresh run draws", "[panels][behaviour]") {
+  // Three fixes landing 400 s apart: each run pauses before the next one lands.
+  const std::string path = find_scenario("bea-sven-quarter");
+  const std::vector<std::string> all = {"logger_fields", "batch_stock", "split_dashboard"};
+  SimWorker playing;
+  (void)finished_run(playing, path, {});
+  for (std::size_t n = 1; n <= all.size(); ++n) {
+    const std::vector<std::string> fixes(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
+    INFO(n << " fixes");
+    const RunSnapshot resumed = finished_run(playing, path, fixes);
+    CHECK(playing.resumed() == n);  // each from the last run's checkpoint
+    SimWorker fresh;
+    const RunSnapshot whole = finished_run(fresh, path, fixes);
+    CHECK(fresh.resumed() == 0);
+    require_same_run(resumed, whole);
+    CHECK(resumed.series.front().size() == 360);  // an hour of 10 s windows
+  }
+  // Another first fix after those: from the no-fix run's checkpoint, still kept.
+  const RunSnapshot other = finished_run(playing, path, {"batch_stock"});
+  CHECK(playing.resumed() == all.size() + 1);
+  SimWorker fresh;
+  require_same_run(other, finished_run(fresh, path, {"batch_stock"}));
+}
+
 TEST_CASE("a frame that threw is closed cleanly, fonts included", "[panels][behaviour][errors]") {
   HeadlessImGui imgui;
   ImGui::GetIO().DeltaTime = 1.0f / 60.0f;

@@ -38,6 +38,8 @@ PlannedRun plan_run(ScenarioScript& script, const ParamValues& overrides, const 
   // Chosen fixes land at fix_at_s, one after another fix_spacing_s apart
   // (all together when the spacing is 0).
   const double first_fix_s = initial.fix_at_s >= 0 ? initial.fix_at_s : initial.duration_s * 2.0 / 3.0;
+  run.first_fix_s = first_fix_s;
+  run.fix_spacing_s = initial.fix_spacing_s;
   for (std::size_t i = 0; i < fixes.size(); ++i) {
     const std::string& id = fixes[i];
     auto it = std::find_if(initial.fixes.begin(), initial.fixes.end(), [&](const FixSpec& f) { return f.id == id; });
@@ -70,6 +72,14 @@ PlannedRun plan_run(ScenarioScript& script, const ParamValues& overrides, const 
     plan.stages.push_back(std::move(stage));
   }
   return run;
+}
+
+Simulation fork_onto_plan(const Simulation& parent, SimTime from, const PlannedRun& with) {
+  Simulation sim = parent.fork();
+  sim.cancel_stages_from(from);
+  for (const Stage& stage : with.plan.stages)
+    if (stage.at >= from) sim.add_stage(stage, with.plan.models[static_cast<std::size_t>(stage.model)]);
+  return sim;
 }
 
 }  // namespace perfloop

@@ -73,6 +73,23 @@ class SimWorker {
   void refresh(RunSnapshot& out) const;
   // Threads of abandoned runs not yet stopped (tests).
   std::size_t stopping() const;
+  // Runs started from a kept checkpoint rather than from zero (tests).
+  std::size_t resumed() const;
+
+  // A run paused just before the next fix would land: applying a fix forks
+  // from here and simulates only what follows (the run planned with the fix
+  // from the start, to the byte). Shared with the run threads.
+  struct Checkpoint {
+    std::string path;
+    std::uint64_t seed = 0;
+    ParamValues params;
+    std::vector<std::string> fixes;  // the paused run's
+    SimTime lands = 0;               // when the next fix lands; paused just before
+    std::shared_ptr<const Simulation> paused;
+    std::vector<std::vector<SeriesPoint>> series;  // what the dashboards had drawn by then
+    std::vector<double> burn;
+  };
+  struct Checkpoints;
 
  private:
   // One run's state, shared by its thread and the worker: an abandoned run
@@ -87,9 +104,11 @@ class SimWorker {
     std::shared_ptr<Run> run;
     std::thread thread;
   };
-  static void run(const std::shared_ptr<Run>& run, std::string path, std::uint64_t seed,
-                  std::vector<std::string> fixes, ParamValues params);
+  static void run(const std::shared_ptr<Run>& run, const std::shared_ptr<Checkpoints>& checkpoints, std::string path,
+                  std::uint64_t seed, std::vector<std::string> fixes, ParamValues params);
   void reap_stopped();
+
+  std::shared_ptr<Checkpoints> checkpoints_;
 
   std::shared_ptr<Run> current_;
   std::vector<Thread> threads_;  // the current run's and abandoned ones still stopping

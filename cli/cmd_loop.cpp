@@ -1,6 +1,8 @@
 // perfloop solve and perfloop play: the eight steps, headless.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -85,8 +87,95 @@ int run_solve(const SolveOptions& options) {
   });
 }
 
+namespace {
+
+// Where graded attempts go: --save, or the data folder's attempts/ (made
+// ready first); empty with no problem when they are not saved.
+struct SaveTarget {
+  std::string dir;
+  std::string problem;
+};
+
+SaveTarget save_target(const PlayOptions& options) {
+  SaveTarget target{options.save_dir, ""};
+  if (options.data_dir.empty()) return target;
+  const DataFolder folder = open_data_folder(options.data_dir);
+  target.dir = folder.attempts_dir();
+  try {
+    prepare_data_folder(folder);
+  } catch (const std::exception& e) {
+    target.problem = e.what();
+  }
+  return target;
+}
+
+// Saves one graded attempt, saying where on stderr; false (said) when it could not.
+bool save_graded(const std::string& dir, const std::string& id, const nlohmann::json& json) {
+  std::string saved, error;
+  std::vector<std::string> recovered;
+  try {
+    saved = save_attempt(dir, id, json, &recovered);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  for (const auto& line : recovered) std::cerr << "perfloop: " << terminal_line(line) << "\n";
+  if (!error.empty()) {
+    fail("could not save the attempt: " + error);
+    return false;
+  }
+  std::cerr << "perfloop: saved " << terminal_line(saved) << "\n";
+  return true;
+}
+
+// `play --answers DIR`: every *.json file in the folder, by name, graded in
+// one batch (the runs they share simulated once, on every core). A file that
+// cannot be read is named and the rest still graded; the status says so.
+int play_folder(const PlayOptions& options, LoopSession& session, const std::string& id) {
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(options.answers, error))
+    if (entry.path().extension() == ".json" && entry.is_regular_file()) files.push_back(entry.path().string());
+  if (error) return fail(options.answers + ": " + error.message());
+  if (files.empty()) return fail(options.answers + ": no answers files (*.json) in this folder");
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> graded_files, problems;
+  std::vector<Answers> answers;
+  for (const auto& file : files) {
+    try {
+      answers.push_back(read_answers_file(file, id, session.build()));
+      graded_files.push_back(file);
+    } catch (const AnswersError& e) {
+      problems.push_back(e.what());
+    } catch (const nlohmann::json::exception& e) {
+      problems.push_back(file + ": " + e.what());
+    }
+  }
+  const std::vector<PlayResult> results = grade_batch(session, answers);
+  const SaveTarget target = save_target(options);
+  nlohmann::json out = {{"scenario", id}, {"results", nlohmann::json::array()}, {"problems", problems}};
+  std::string text;
+  bool saved_all = target.problem.empty();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const nlohmann::json json = play_result_json(results[i]);
+    out["results"].push_back({{"file", graded_files[i]}, {"result", json}});
+    char line[512];
+    const std::string name = std::filesystem::path(graded_files[i]).filename().string();  // the folder is the one given
+    std::snprintf(line, sizeof line, "%-32s %5.1f / 100 (%s)%s\n", terminal_line(name, 80).c_str(), results[i].total,
+                  results[i].grade.c_str(), results[i].complete ? "" : ", partial answers");
+    text += line;
+    if (!target.dir.empty() && target.problem.empty()) saved_all = save_graded(target.dir, id, json) && saved_all;
+  }
+  std::cout << (options.json ? json_text(out) + "\n" : text) << std::flush;
+  for (const auto& problem : problems) std::cerr << "perfloop: " << terminal_line(problem) << "\n";
+  if (!target.problem.empty()) return fail("could not save the attempts: " + target.problem);
+  return problems.empty() && saved_all ? 0 : 2;
+}
+
+}  // namespace
+
 int run_play(const PlayOptions& options) {
   return with_session(options.scenario, options.params, options.seed, "play", [&](LoopSession& session, const std::string& id) {
+    if (std::filesystem::is_directory(options.answers)) return play_folder(options, session, id);
     PlayResult result;
     try {
       result = grade_answers(session, read_answers_file(options.answers, id, session.build()));
@@ -97,39 +186,17 @@ int run_play(const PlayOptions& options) {
     }
     const nlohmann::json json = play_result_json(result);
     const std::string printed = options.json ? json_text(json) + "\n" : scorecard_text(result);
-    std::string save_dir = options.save_dir;
-    std::string data_problem;
-    if (!options.data_dir.empty()) {
-      const DataFolder folder = open_data_folder(options.data_dir);
-      save_dir = folder.attempts_dir();
-      try {
-        prepare_data_folder(folder);
-      } catch (const std::exception& e) {
-        data_problem = e.what();
-      }
-    }
-    if (!data_problem.empty()) {
+    const SaveTarget target = save_target(options);
+    if (!target.problem.empty()) {
       std::cout << printed << std::flush;
-      return fail("could not save the attempt: " + data_problem);
-    }
-    if (save_dir.empty()) {
-      std::cout << printed;
-      return 0;
+      return fail("could not save the attempt: " + target.problem);
     }
     // A result that cannot be saved is still printed: the grading is not lost.
-    std::string saved, error;
-    std::vector<std::string> recovered;
-    try {
-      saved = save_attempt(save_dir, id, json, &recovered);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
     std::cout << printed << std::flush;
-    for (const auto& line : recovered) std::cerr << "perfloop: " << terminal_line(line) << "\n";
-    if (!error.empty()) return fail("could not save the attempt: " + error);
-    std::cerr << "perfloop: saved " << terminal_line(saved) << "\n";
+    if (target.dir.empty()) return 0;
+    if (!save_graded(target.dir, id, json)) return 2;
     // What interrupted saves left, by name: the other attempts are not read.
-    for (const auto& problem : leftover_problems(save_dir))
+    for (const auto& problem : leftover_problems(target.dir))
       std::cerr << "perfloop: " << terminal_line(problem) << "\n";
     return 0;
   });

@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
   PlayOptions play;
   auto* play_cmd = app.add_subcommand("play", "Grade answers to a scenario's eight steps against the simulation");
   play_cmd->add_option("scenario", play.scenario, "Scenario id or path to a .lua file")->required();
-  play_cmd->add_option("--answers", play.answers, "Answers file (JSON, format in README.md)")->required();
+  play_cmd->add_option("--answers", play.answers,
+                       "Answers file (JSON, format in README.md), or a folder: every *.json in it graded in one batch")
+      ->required();
   play_cmd->add_option("--seed", play.seed, "Random seed; the same answers and seed give the same score")->check(whole_number);
   play_cmd->add_option("--param", play.params, "Override a scenario parameter, NAME=VALUE (repeatable)");
   play_cmd->add_flag("--json", play.json, "Print one JSON object (schema in README.md)");

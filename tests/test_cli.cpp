@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <unistd.h>
 
@@ -96,6 +97,53 @@ TEST_CASE("solve prints answers that play grades at the top", "[cli][loop]") {
   CHECK(std::filesystem::exists(saves + "/attempt-orders-n-plus-1-1.json"));
   CHECK_THAT(played.err, Catch::Contains("saved " + saves + "/attempt-orders-n-plus-1-1.json"));
   std::filesystem::remove_all(saves);
+}
+
+TEST_CASE("play grades a folder of answers in one batch, each as play grades it alone", "[cli][loop]") {
+  const std::string dir = "/tmp/perfloop-cli-test-class-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto solved = run_cli("solve orders-n-plus-1");
+  REQUIRE(solved.status == 0);
+  json expert = json::parse(solved.out);
+  std::ofstream(dir + "/a-expert.json") << expert.dump();
+  json wrong = expert;
+  wrong["bottlenecks"][0]["classify"]["families"] = {"lock-bound"};
+  std::ofstream(dir + "/b-wrong-family.json") << wrong.dump();
+  json partial = expert;
+  partial["bottlenecks"][0].erase("enforce");
+  partial["bottlenecks"][0].erase("move_on");
+  std::ofstream(dir + "/c-partial.json") << partial.dump();
+  std::ofstream(dir + "/notes.txt") << "not answers";  // only *.json files are graded
+
+  const auto batch = run_cli("play orders-n-plus-1 --json --answers " + dir);
+  INFO(batch.err);
+  REQUIRE(batch.status == 0);
+  const json out = json::parse(batch.out);
+  REQUIRE(out["results"].size() == 3);
+  CHECK(out["problems"].empty());
+  std::set<double> totals;
+  for (const auto& r : out["results"]) {
+    const std::string file = r["file"];
+    const auto alone = run_cli("play orders-n-plus-1 --json --answers " + file);
+    REQUIRE(alone.status == 0);
+    INFO(file);
+    CHECK(json::parse(alone.out) == r["result"]);  // the same grading, to the last field
+    totals.insert(r["result"]["total"].get<double>());
+  }
+  CHECK(totals.size() == 3);  // three different answers, three different scores
+  CHECK(out["results"][0]["file"] == dir + "/a-expert.json");  // by name
+
+  // A file that cannot be read is named; the others are still graded; the status says so.
+  std::ofstream(dir + "/d-broken.json") << "{\"version\": ";
+  const auto with_broken = run_cli("play orders-n-plus-1 --answers " + dir);
+  CHECK(with_broken.status == 2);
+  CHECK_THAT(with_broken.err, Catch::Contains(dir + "/d-broken.json"));
+  CHECK_THAT(with_broken.out, Catch::Contains("a-expert.json"));
+  CHECK_THAT(with_broken.out, Catch::Contains("c-partial.json"));
+  const auto empty = run_cli("play orders-n-plus-1 --answers " + dir + "/nothing-here-" + std::to_string(::getpid()));
+  CHECK(empty.status == 2);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("play rejects a malformed answers file with its field path and status 2", "[cli][loop][errors]") {

@@ -1,6 +1,9 @@
 // perfloop gameday, scoreboard and debrief: incident game days, headless.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/debrief_chart.h"
@@ -12,6 +15,7 @@
 #include "sim/io/json_text.h"
 #include "sim/io/safe_text.h"
 #include "sim/loop/attempt_store.h"
+#include "sim/loop/run_pool.h"
 #include "sim/scenarios/scenario_paths.h"
 
 namespace perfloop::cli {
@@ -77,6 +81,90 @@ std::string scenario_title(const std::string& id) {
   return {};
 }
 
+// `gameday --answers DIR`: a game day's teams graded together, one answers
+// file each (the team named by its file), every team's replay on the pool's
+// cores. Each team's game is its own (their fixes land at their own
+// moments), so they share no runs; each gets its own scenario script, loaded
+// here, because Lua is not shared between threads.
+int gameday_folder(const GameDayCommand& options, const GameDayOptions& game, const std::string& path) {
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(options.answers, error))
+    if (entry.path().extension() == ".json" && entry.is_regular_file()) files.push_back(entry.path().string());
+  if (error) return fail(options.answers + ": " + error.message());
+  if (files.empty()) return fail(options.answers + ": no answers files (*.json) in this folder");
+  std::sort(files.begin(), files.end());
+  struct Team {
+    std::string file;
+    std::unique_ptr<ScenarioScript> script;
+    Answers answers;
+    GameDayOptions game;
+    std::optional<GameDayResult> result;
+    std::string problem;
+  };
+  std::vector<Team> teams;
+  std::vector<std::string> problems;
+  for (const auto& file : files) {
+    Team team;
+    team.file = file;
+    team.game = game;
+    try {
+      team.game.team = checked_team_name(std::filesystem::path(file).stem().string());
+      team.script = std::make_unique<ScenarioScript>(ScenarioScript::load(path));
+      const ScenarioBuild build = team.script->build(team.script->resolve(game.overrides));
+      if (build.bottlenecks.empty())
+        return fail(path + ": the scenario has no bottlenecks, so there is no incident to play");
+      team.answers = read_answers_file(file, team.script->id(), build);
+      teams.push_back(std::move(team));
+    } catch (const ScenarioError& e) {
+      return fail(e.what());
+    } catch (const std::invalid_argument& e) {
+      problems.push_back(file + ": the team's name (the file's): " + e.what());
+    } catch (const AnswersError& e) {
+      problems.push_back(e.what());
+    } catch (const nlohmann::json::exception& e) {
+      problems.push_back(file + ": " + e.what());
+    }
+  }
+  RunPool pool;
+  for (Team& team : teams)
+    pool.submit([&team] {
+      try {
+        team.result = replay_gameday(*team.script, team.answers, team.file, team.game);
+      } catch (const std::exception& e) {
+        team.problem = e.what();
+      }
+    });
+  pool.run_all();
+
+  nlohmann::json out = {{"results", nlohmann::json::array()}};
+  std::string text;
+  bool saved_all = true;
+  for (const Team& team : teams) {
+    if (!team.result) {
+      problems.push_back(team.problem.rfind(team.file, 0) == 0 ? team.problem : team.file + ": " + team.problem);
+      continue;
+    }
+    const nlohmann::json json = gameday_result_json(*team.result);
+    out["results"].push_back({{"file", team.file}, {"result", json}});
+    text += summary_text(*team.result) + "\n";
+    if (options.save_dir.empty()) continue;
+    try {
+      std::vector<std::string> recovered;
+      const std::string saved = save_attempt(options.save_dir, team.result->play.scenario, json, &recovered);
+      for (const auto& line : recovered) std::cerr << "perfloop: " << terminal_line(line) << "\n";
+      std::cerr << "perfloop: saved " << terminal_line(saved) << "\n";
+    } catch (const std::exception& e) {
+      fail(std::string("could not save ") + team.game.team + "'s attempt: " + e.what());
+      saved_all = false;
+    }
+  }
+  out["problems"] = problems;
+  std::cout << (options.json ? json_text(out) + "\n" : text) << std::flush;
+  for (const auto& problem : problems) std::cerr << "perfloop: " << terminal_line(problem) << "\n";
+  return problems.empty() && saved_all ? 0 : 2;
+}
+
 }  // namespace
 
 int run_gameday(const GameDayCommand& options) {
@@ -98,6 +186,10 @@ int run_gameday(const GameDayCommand& options) {
   const std::string path = find_scenario(options.scenario);
   if (path.empty())
     return fail("scenario '" + options.scenario + "' not found (give an id from scenarios/ or a path to a .lua file)");
+  if (std::filesystem::is_directory(options.answers)) {
+    if (options.team != "team") return fail("--team: with a folder of answers, each team is named by its file");
+    return gameday_folder(options, game, path);
+  }
   GameDayResult result;
   try {
     ScenarioScript script = ScenarioScript::load(path);

@@ -154,7 +154,10 @@ int main(int argc, char** argv) {
   GameDayCommand gameday;
   auto* gameday_cmd = app.add_subcommand("gameday", "Replay a team's timed answers against the live incident (a game day)");
   gameday_cmd->add_option("scenario", gameday.scenario, "Scenario id or path to a .lua file")->required();
-  gameday_cmd->add_option("--answers", gameday.answers, "Answers file with at_s on each step (format in README.md)")->required();
+  gameday_cmd->add_option("--answers", gameday.answers,
+                          "Answers file with at_s on each step (format in README.md), or a folder: one file per team, "
+                          "the team named by its file, all graded together on every core")
+      ->required();
   gameday_cmd->add_option("--team", gameday.team, "The team's name, as the scoreboard shows it (default: team)");
   gameday_cmd->add_option("--seed", gameday.seed, "Random seed; the same answers and seed give the same game")->check(whole_number);
   gameday_cmd->add_option("--signals", gameday.signals, "Signals the team had: all, or a list of metrics,logs,traces,profiles,rum");

@@ -248,6 +248,51 @@ TEST_CASE("the scoreboard ranks by total, then by MTTR, never-recovered last, on
   CHECK_THAT(report.problems[0], Catch::Contains("h.json") && Catch::Contains("signals"));
 }
 
+TEST_CASE("gameday grades a folder of teams together, each as gameday grades it alone", "[gameday][cli]") {
+  ScenarioScript script = ScenarioScript::load(source_path(kCheckout));
+  const std::string dir = temp_dir("teams");
+  std::filesystem::create_directories(dir + "/answers");
+  auto write = [&](const std::string& name, const Answers& a) {
+    std::ofstream(dir + "/answers/" + name) << answers_to_json(a).dump();
+  };
+  write("Falcons.json", timed_expert(script, 3000));
+  write("Owls.json", timed_expert(script, 4800));
+  Answers wrong = timed_expert(script, 4800);
+  wrong.bottlenecks[0].fix->id = "tune_gc";
+  write("Crows.json", wrong);
+  const std::string save = dir + "/attempts";
+  const auto batch = run_cli("gameday checkout-inventory-payload --answers " + dir + "/answers --json --save " + save);
+  INFO(batch.err);
+  REQUIRE(batch.status == 0);
+  const auto out = nlohmann::json::parse(batch.out);
+  REQUIRE(out["results"].size() == 3);
+  CHECK(out["problems"].empty());
+  const char* order[] = {"Crows", "Falcons", "Owls"};  // by file name
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& r = out["results"][i];
+    CHECK(r["result"]["team"] == order[i]);
+    const auto alone = run_cli("gameday checkout-inventory-payload --json --answers " + r["file"].get<std::string>() +
+                               " --team " + order[i]);
+    REQUIRE(alone.status == 0);
+    CHECK(nlohmann::json::parse(alone.out) == r["result"]);  // the same game, to the last field
+  }
+  // The three saved games make the scoreboard the one-by-one games make.
+  const auto board = run_cli("scoreboard " + save + " --json");
+  REQUIRE(board.status == 0);
+  const auto teams = nlohmann::json::parse(board.out)["boards"][0]["teams"];
+  REQUIRE(teams.size() == 3);
+  CHECK(teams[2]["team"] == "Crows");
+
+  // A team file that cannot be read is named, the others still graded.
+  std::ofstream(dir + "/answers/Hawks.json") << "[";
+  const auto broken = run_cli("gameday checkout-inventory-payload --answers " + dir + "/answers");
+  CHECK(broken.status == 2);
+  CHECK_THAT(broken.err, Catch::Contains("Hawks.json"));
+  CHECK_THAT(broken.out, Catch::Contains("team Owls"));
+  CHECK(run_cli("gameday checkout-inventory-payload --answers " + dir + "/answers --team Kites").status == 2);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("gameday, scoreboard and debrief from the command line: three teams, one report", "[gameday][cli]") {
   ScenarioScript script = ScenarioScript::load(source_path(kCheckout));
   const std::string dir = temp_dir("cli");

@@ -88,12 +88,7 @@ std::string scenario_title(const std::string& id) {
 // here, because Lua is not shared between threads.
 int gameday_folder(const GameDayCommand& options, const GameDayOptions& game, const std::string& path) {
   std::vector<std::string> files;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(options.answers, error))
-    if (entry.path().extension() == ".json" && entry.is_regular_file()) files.push_back(entry.path().string());
-  if (error) return fail(options.answers + ": " + error.message());
-  if (files.empty()) return fail(options.answers + ": no answers files (*.json) in this folder");
-  std::sort(files.begin(), files.end());
+  if (const std::string problem = answers_files_in(options.answers, files); !problem.empty()) return fail(problem);
   struct Team {
     std::string file;
     std::unique_ptr<ScenarioScript> script;

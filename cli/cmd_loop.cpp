@@ -87,6 +87,16 @@ int run_solve(const SolveOptions& options) {
   });
 }
 
+std::string answers_files_in(const std::string& dir, std::vector<std::string>& files) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error))
+    if (entry.path().extension() == ".json" && entry.is_regular_file()) files.push_back(entry.path().string());
+  if (error) return dir + ": " + error.message();
+  if (files.empty()) return dir + ": no answers files (*.json) in this folder";
+  std::sort(files.begin(), files.end());
+  return "";
+}
+
 namespace {
 
 // Where graded attempts go: --save, or the data folder's attempts/ (made
@@ -132,12 +142,7 @@ bool save_graded(const std::string& dir, const std::string& id, const nlohmann::
 // cannot be read is named and the rest still graded; the status says so.
 int play_folder(const PlayOptions& options, LoopSession& session, const std::string& id) {
   std::vector<std::string> files;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(options.answers, error))
-    if (entry.path().extension() == ".json" && entry.is_regular_file()) files.push_back(entry.path().string());
-  if (error) return fail(options.answers + ": " + error.message());
-  if (files.empty()) return fail(options.answers + ": no answers files (*.json) in this folder");
-  std::sort(files.begin(), files.end());
+  if (const std::string problem = answers_files_in(options.answers, files); !problem.empty()) return fail(problem);
   std::vector<std::string> graded_files, problems;
   std::vector<Answers> answers;
   for (const auto& file : files) {

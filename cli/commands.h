@@ -144,6 +144,10 @@ int run_records(const RecordsOptions& options);
 // "NAME=VALUE" into `out`; false with `error` set for a malformed one.
 bool parse_param(const std::string& text, ParamValues& out, std::string& error);
 
+// The answers files (*.json) of a folder, by name, into `files`; a problem
+// naming the folder when it cannot be read or holds none.
+std::string answers_files_in(const std::string& dir, std::vector<std::string>& files);
+
 // Prints "perfloop: <message>" on stderr and returns 2.
 int fail(const std::string& message);
 

@@ -223,10 +223,13 @@ void Simulation::schedule_next_arrival() {
   if (model.max_rate_per_ns <= 0.0) return;
   const double mean_gap = 1.0 / model.max_rate_per_ns;
   const double peak_factor = model.peak_factor;
+  // No curve: the rate is the peak (factor 1 of 1) and every candidate is kept.
+  const bool flat = model.load.curve.empty();
   SimTime t = next_arrival_;
   for (;;) {
     t += round_positive(arrival_sequence_.exponential(mean_gap));
     if (t >= duration_) return;
+    if (flat) break;
     const double keep = model.rate_factor(ns_to_s(static_cast<double>(t))) / peak_factor;
     if (keep >= 1.0 || arrival_sequence_.uniform() < keep) break;
   }
@@ -640,7 +643,7 @@ void Simulation::complete(std::int32_t slot) {
   done.latency = latency;
   done.error = r.error || timed_out;
   const CompiledModel& model = *models_[current_model_];
-  done.slo_bad = done.error || (r.endpoint == model.slo_endpoint && latency > ms_to_ns(model.slo.threshold_ms));
+  done.slo_bad = done.error || (r.endpoint == model.slo_endpoint && latency > model.slo_threshold_ns);
   done.reason = timed_out ? FailReason::Timeout : FailReason::Downstream;
   done.queries = r.queries;
   done.syscalls = r.syscalls;

@@ -29,8 +29,12 @@ void LogHistogram::merge(const SparseHistogram& other) {
   max_ = std::max(max_, other.max());
 }
 
+// Every value lies in a bucket up to max_'s, and an empty histogram has none:
+// windows clear and copy only that prefix, not all kBuckets.
+int LogHistogram::used_buckets() const { return count_ == 0 ? 0 : bucket_of(max_) + 1; }
+
 void LogHistogram::clear() {
-  std::fill(counts_.begin(), counts_.end(), 0u);
+  std::fill(counts_.begin(), counts_.begin() + used_buckets(), 0u);
   count_ = 0;
   sum_ = 0.0;
   max_ = 0;
@@ -63,7 +67,8 @@ double LogHistogram::fraction_above(std::int64_t threshold) const {
 
 SparseHistogram::SparseHistogram(const LogHistogram& dense)
     : count_(dense.count()), sum_(dense.sum()), max_(dense.max()) {
-  for (int i = 0; i < LogHistogram::kBuckets; ++i) {
+  const int used = dense.used_buckets();
+  for (int i = 0; i < used; ++i) {
     if (auto n = dense.bucket_count(i)) buckets_.emplace_back(static_cast<std::uint16_t>(i), static_cast<std::uint32_t>(n));
   }
 }

@@ -52,6 +52,8 @@ class LogHistogram {
   // Share of values strictly above `threshold` (bucket resolution).
   double fraction_above(std::int64_t threshold) const;
   std::uint64_t bucket_count(int bucket) const { return counts_[bucket]; }
+  // Buckets [0, used_buckets()) hold every value; the rest are zero.
+  int used_buckets() const;
 
  private:
   std::vector<std::uint32_t> counts_;

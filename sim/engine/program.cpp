@@ -285,6 +285,7 @@ std::shared_ptr<const CompiledModel> compile_model(const ModelSpec& model, Symbo
   compiled->service = model.service;
   compiled->load = model.load;
   compiled->slo = model.slo;
+  compiled->slo_threshold_ns = ms_to_ns(model.slo.threshold_ms);
   compiled->trace_sample_rate = model.trace_sample_rate;
   compiled->profile_period_ns = static_cast<SimTime>(1e9 / std::max(model.profile_hz, 1e-3));
   const GcSpec& gc = model.service.gc;

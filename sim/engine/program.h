@@ -104,6 +104,7 @@ struct CompiledModel {
   LoadSpec load;
   SloSpec slo;
   int slo_endpoint = -1;
+  SimTime slo_threshold_ns = 0;  // slo.threshold_ms in ns, converted once rather than per request
   double trace_sample_rate = 0.0;
   SimTime profile_period_ns = 10 * kNsPerMs;  // CPU time between samples
   SimTime stw_pause_ns = 0;

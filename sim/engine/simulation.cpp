@@ -118,7 +118,7 @@ void Simulation::cancel_stages_from(SimTime t) {
 
 // Request slots grow by doubling up to what workers + queue allow: no
 // allocation in steady state, and no gigabytes up front for a long queue.
-void Simulation::grow_slots(std::size_t target) {
+[[gnu::noinline]] void Simulation::grow_slots(std::size_t target) {
   const std::size_t old = requests_.size();
   if (target <= old) return;
   if (static_cast<double>(target) > kRunCaps.requests_in_service)
@@ -223,10 +223,13 @@ void Simulation::schedule_next_arrival() {
   if (model.max_rate_per_ns <= 0.0) return;
   const double mean_gap = 1.0 / model.max_rate_per_ns;
   const double peak_factor = model.peak_factor;
+  // No curve: the rate is the peak (factor 1 of 1) and every candidate is kept.
+  const bool flat = model.load.curve.empty();
   SimTime t = next_arrival_;
   for (;;) {
     t += round_positive(arrival_sequence_.exponential(mean_gap));
     if (t >= duration_) return;
+    if (flat) break;
     const double keep = model.rate_factor(ns_to_s(static_cast<double>(t))) / peak_factor;
     if (keep >= 1.0 || arrival_sequence_.uniform() < keep) break;
   }
@@ -336,7 +339,9 @@ void Simulation::on_background(std::uint32_t slot_bits) {
 // [SECTION] Ops: a request stepping through its endpoint's program
 // ============================================================================
 
-double Simulation::op_factor(const Request& r, const Op& op) const {
+// Flattened: the normal draw behind every log-normal op is otherwise a call
+// per op (a tenth of the /checkout run), for a table lookup of a few instructions.
+[[gnu::flatten]] double Simulation::op_factor(const Request& r, const Op& op) const {
   if (op.trip_part != 0) return r.trip_factor[op.trip_part - 1];
   switch (op.dist) {
     case Distribution::Kind::Fixed: return 1.0;
@@ -372,7 +377,7 @@ double gamma_draw(const RngStream& rng, std::uint64_t uid, double shape) {
 
 }  // namespace
 
-double Simulation::trip_sum(const Request& r, const Op& op, std::uint32_t trips) const {
+[[gnu::flatten]] double Simulation::trip_sum(const Request& r, const Op& op, std::uint32_t trips) const {
   const auto n = static_cast<double>(trips);
   switch (op.dist) {
     case Distribution::Kind::Fixed:
@@ -400,7 +405,10 @@ double Simulation::trip_sum(const Request& r, const Op& op, std::uint32_t trips)
   return n;
 }
 
-void Simulation::run_ops(std::int32_t slot) {
+// Flattened: a request's steps call a dozen small helpers (draws, the event
+// heap, the scheduler, the recorder) that GCC otherwise leaves out of line;
+// the cold ones below are marked noinline so the loop stays small.
+[[gnu::flatten]] void Simulation::run_ops(std::int32_t slot) {
   Request& r = requests_[slot];
   const std::vector<Op>& ops = r.program->ops;
   const auto count = static_cast<std::int32_t>(ops.size());
@@ -598,7 +606,7 @@ void Simulation::on_cpu_next() {
   for (std::size_t i = 0; i < finished_jobs_.size(); ++i) run_ops(static_cast<std::int32_t>(finished_jobs_[i]));
 }
 
-void Simulation::start_gc_pause(std::int64_t cycles) {
+[[gnu::noinline]] void Simulation::start_gc_pause(std::int64_t cycles) {
   const CompiledModel& model = *models_[current_model_];
   const bool pauses = model.stw_pause_ns > 0 && !cpu_.stopped();  // a pause already running absorbs this one
   recorder_.on_gc_cycles(cycles, pauses ? model.stw_pause_ns : 0);
@@ -613,7 +621,7 @@ void Simulation::start_gc_pause(std::int64_t cycles) {
 // [SECTION] Completion: latency, errors, RUM
 // ============================================================================
 
-void Simulation::compute_rum(const Request& r, CompletedRequest& out) const {
+[[gnu::flatten]] void Simulation::compute_rum(const Request& r, CompletedRequest& out) const {
   const ClientModel& client = r.program->client;
   const ClientSpec& c = client.spec;
   const double bandwidth_mbps = client.bandwidth.draw(r.rng, c.bandwidth_mbps, 0x40);
@@ -640,7 +648,7 @@ void Simulation::complete(std::int32_t slot) {
   done.latency = latency;
   done.error = r.error || timed_out;
   const CompiledModel& model = *models_[current_model_];
-  done.slo_bad = done.error || (r.endpoint == model.slo_endpoint && latency > ms_to_ns(model.slo.threshold_ms));
+  done.slo_bad = done.error || (r.endpoint == model.slo_endpoint && latency > model.slo_threshold_ns);
   done.reason = timed_out ? FailReason::Timeout : FailReason::Downstream;
   done.queries = r.queries;
   done.syscalls = r.syscalls;
@@ -654,7 +662,7 @@ void Simulation::complete(std::int32_t slot) {
   release_worker();
 }
 
-void Simulation::fail_without_service(std::int32_t slot, FailReason reason) {
+[[gnu::noinline]] void Simulation::fail_without_service(std::int32_t slot, FailReason reason) {
   const Request& r = requests_[slot];
   CompletedRequest failed;
   failed.endpoint = r.endpoint;
@@ -717,7 +725,8 @@ std::int32_t Simulation::pop_front(FifoQueue& q, std::vector<Request>& requests)
 // ============================================================================
 
 void Simulation::record_trace(const Request& r, SimTime latency) {
-  auto fill = [&](Trace& t, bool tail) {
+  // Out of line: most requests keep no trace, and the check before it is what runs.
+  auto fill = [&](Trace& t, bool tail) __attribute__((noinline)) {
     t.trace_id = r.rng.key();
     t.endpoint = r.endpoint;
     t.phase = r.phase;

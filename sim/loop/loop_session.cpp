@@ -73,6 +73,9 @@ SimTime capture_through(const ScenarioBuild& build, double to_s) {
 int LoopSession::prepare(const SessionNeeds& needs, int workers) {
   RunPool pool(workers);
   runs_.prefetch(needs.runs, pool);
+  // The what-if runs are the longest chain: they start now, and the
+  // replay's runs (a Lua build each) are planned while they simulate.
+  pool.start();
   if (needs.readings || needs.drift) {
     // Asked once the readings are in: only evaluate() and the readings.
     auto choices = [this, &needs] {

@@ -130,6 +130,7 @@ struct PrefetchNode {
   bool fresh = false;                 // started here, not found in the cache
   SimTime through = 0;                // kToTheEnd, or a time
   std::vector<PrefetchNode*> children;
+  std::vector<std::function<void(const Simulation&)>> reached;  // the wanted runs' hooks
   bool done = false;
 };
 
@@ -156,6 +157,7 @@ void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
       const SimTime through = n == w.fixes.size() ? w.through : fix_time(n) - 1;
       if (auto it = nodes.find(fixes); it != nodes.end()) {
         it->second.through = further(it->second.through, through);
+        if (n == w.fixes.size() && w.reached) it->second.reached.push_back(w.reached);
         continue;
       }
       const auto cached = cache_.find(fixes);
@@ -168,6 +170,7 @@ void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
       PrefetchNode node;
       node.fixes = fixes;
       node.through = through;
+      if (n == w.fixes.size() && w.reached) node.reached.push_back(w.reached);
       node.fresh = cached == cache_.end();
       if (node.fresh) {
         try {
@@ -219,7 +222,7 @@ void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
         // The copy to keep for later forks, then as far as wanted.
         e.paused = std::make_unique<Simulation>(e.sim->fork());
         runs->advance(e, node->fixes.size(), node->through);
-        node->done = true;
+        finish(e);
         return;
       }
       const std::size_t n = node->fixes.size();
@@ -246,6 +249,10 @@ void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
           pool->submit(Job{runs, state, pool, child}, RunPool::Priority::Chain);
         }
       });
+      finish(e);
+    }
+    void finish(const Entry& e) const {
+      for (const auto& reached : node->reached) reached(*e.sim);
       node->done = true;
     }
   };

@@ -64,7 +64,11 @@ Answers expert_answers(LoopSession& session, const std::string& scenario_id, boo
   for (std::size_t k = 0; k < build.bottlenecks.size() && !build.bottlenecks[k].right_fixes.empty(); ++k) {
     const double live_to = session.fix_time_s(k);
     const double to_s = live_to > build.bottlenecks[k].symptom.onset_s ? live_to : build.duration_s;
-    needs.runs.push_back({chain, capture_through(build, to_s)});  // the capture the key reads p from
+    const BottleneckSpec& b = build.bottlenecks[k];
+    // The capture the key reads p from, as the loop below asks for it.
+    needs.captures.push_back({chain, k, b.stream, b.symptom.onset_s, to_s, b.symptom.onset_s,
+                              b.stream == "trace" && !b.hot_span.empty() ? b.hot_span : b.hot_frame});
+    needs.runs.push_back({chain, capture_through(build, to_s)});
     chain.push_back(build.bottlenecks[k].right_fixes.front());
     needs.runs.push_back({chain, WhatIfRuns::kToTheEnd});
   }

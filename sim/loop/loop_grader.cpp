@@ -350,10 +350,19 @@ SessionNeeds grading_needs(const LoopSession& session, const Answers& answers, c
   SessionNeeds needs;
   for (std::size_t k = 0; k < answers.bottlenecks.size() && k < build.bottlenecks.size(); ++k) {
     const BottleneckAnswers& a = answers.bottlenecks[k];
+    const BottleneckSpec& b = build.bottlenecks[k];
     const std::vector<std::string> before = fixes_in_place(answers, build, k);
-    // The captures Profile and Predict read, as far as their windows go.
-    if (a.profile) needs.runs.push_back({before, capture_through(build, a.profile->to_s)});
-    if (a.predict && !a.profile) needs.runs.push_back({before, capture_through(build, session.fix_time_s(k))});
+    // The captures Profile and Predict read, as far as their windows go, as
+    // Grader::profile and Grader::predict ask for them (Grader::onset).
+    const double onset = a.observe ? a.observe->onset_s : b.symptom.onset_s;
+    if (a.profile) {
+      needs.runs.push_back({before, capture_through(build, a.profile->to_s)});
+      needs.captures.push_back({before, k, a.profile->stream, a.profile->from_s, a.profile->to_s, onset, a.profile->hot_frame});
+    }
+    if (a.predict && !a.profile) {
+      needs.runs.push_back({before, capture_through(build, session.fix_time_s(k))});
+      needs.captures.push_back({before, k, b.stream, b.symptom.onset_s, session.fix_time_s(k), onset, b.hot_frame});
+    }
     auto with = [&](const std::string& fix) {
       std::vector<std::string> fixes = before;
       fixes.push_back(fix);
@@ -392,6 +401,7 @@ std::vector<PlayResult> grade_batch(LoopSession& session, const std::vector<Answ
   for (const auto& a : answers) {
     SessionNeeds needs = grading_needs(session, a, options);
     for (auto& r : needs.runs) all.runs.push_back(std::move(r));
+    for (auto& c : needs.captures) all.captures.push_back(std::move(c));
     for (auto& g : needs.gate_sets) all.gate_sets.push_back(std::move(g));
     all.readings = all.readings || needs.readings;
     all.drift = all.drift || needs.drift;

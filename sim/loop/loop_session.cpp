@@ -72,7 +72,41 @@ SimTime capture_through(const ScenarioBuild& build, double to_s) {
 
 int LoopSession::prepare(const SessionNeeds& needs, int workers) {
   RunPool pool(workers);
-  runs_.prefetch(needs.runs, pool);
+  // Each capture is read on the thread that simulated its run, once the run
+  // is that far, while the other runs go on.
+  struct Read {
+    CaptureKey key;
+    CaptureWindow window;
+    std::string stream, frame;
+    StreamReading reading;
+    bool done = false;
+  };
+  auto reads = std::make_shared<std::vector<Read>>();
+  std::vector<WhatIfRuns::Wanted> runs = needs.runs;
+  for (const CaptureWanted& c : needs.captures) {
+    const std::optional<CaptureKey> key = capture_key(c);
+    if (!key || c.bottleneck >= build().bottlenecks.size() || captures_.count(*key) ||
+        std::any_of(reads->begin(), reads->end(), [&](const Read& r) { return r.key == *key; }))
+      continue;
+    reads->push_back({*key, capture_window_for(build().bottlenecks[c.bottleneck].symptom.endpoint, c.from_s, c.to_s, c.onset_s),
+                      c.stream, c.frame, {}, false});
+  }
+  for (std::size_t i = 0; i < reads->size(); ++i) {
+    Read& r = (*reads)[i];
+    runs.push_back({std::get<0>(r.key), capture_through(build(), std::get<4>(r.key)), [&r](const Simulation& sim) {
+                      r.reading = read_stream(perfloop::capture(sim, r.window), r.stream, r.frame);
+                      r.done = true;
+                    }});
+  }
+  runs_.prefetch(runs, pool);
+  if (!reads->empty())
+    pool.then([this, reads] {
+      for (Read& r : *reads)
+        if (r.done) captures_.emplace(r.key, std::move(r.reading));
+    });
+  // The what-if runs are the longest chain: they start now, and the
+  // replay's runs (a Lua build each) are planned while they simulate.
+  pool.start();
   if (needs.readings || needs.drift) {
     // Asked once the readings are in: only evaluate() and the readings.
     auto choices = [this, &needs] {
@@ -199,10 +233,20 @@ StreamReading LoopSession::capture(const std::vector<std::string>& earlier_fixes
                                    const std::string& stream, double from_s, double to_s, double onset_s,
                                    const std::string& frame) {
   const BottleneckSpec& b = build().bottlenecks.at(bottleneck);
+  const std::optional<CaptureKey> key = capture_key({earlier_fixes, bottleneck, stream, from_s, to_s, onset_s, frame});
+  if (key)
+    if (auto it = captures_.find(*key); it != captures_.end()) return it->second;
   // A capture reads the windows that end by to_s: the run need go no further.
   const Capture window = perfloop::capture(runs_.run_through(earlier_fixes, capture_through(build(), to_s)),
                                            capture_window_for(b.symptom.endpoint, from_s, to_s, onset_s));
-  return read_stream(window, stream, frame);
+  StreamReading reading = read_stream(window, stream, frame);
+  if (key) captures_.emplace(*key, reading);
+  return reading;
+}
+
+std::optional<LoopSession::CaptureKey> LoopSession::capture_key(const CaptureWanted& c) {
+  if (std::isnan(c.from_s) || std::isnan(c.to_s) || std::isnan(c.onset_s)) return std::nullopt;
+  return CaptureKey{c.earlier_fixes, c.bottleneck, c.stream, c.from_s, c.to_s, c.onset_s, c.frame};
 }
 
 }  // namespace perfloop

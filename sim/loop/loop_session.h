@@ -7,7 +7,9 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sim/engine/capture.h"
@@ -45,10 +47,20 @@ struct FixOutcome {
   std::vector<Change> span_diff;
 };
 
+// A capture() a grading will ask for, by its arguments.
+struct CaptureWanted {
+  std::vector<std::string> earlier_fixes;
+  std::size_t bottleneck = 0;
+  std::string stream;
+  double from_s = 0.0, to_s = 0.0, onset_s = 0.0;
+  std::string frame;
+};
+
 // What grading will ask of a session, gathered before any of it is
 // simulated, so that the runs go to every core at once.
 struct SessionNeeds {
   std::vector<WhatIfRuns::Wanted> runs;                // what-if runs, and how far (their prefixes come too)
+  std::vector<CaptureWanted> captures;                 // read where their runs get to (those runs come too)
   bool readings = false;                                // the Enforce replay's readings
   bool drift = false;                                   // the drift with every change shipped...
   std::vector<std::vector<GateChoice>> gate_sets;       // ...and with what each set lets through
@@ -76,8 +88,13 @@ class LoopSession {
   // shows, made while bottleneck k was live (after the first k-1 fixes):
   // capture() and read_stream(), as the Profile panel shows them, with the
   // diff's baseline before `onset_s`.
+  // Each reading is kept: a capture reads only windows that are closed, the
+  // same however far the run has gone since, so asked again it is the same.
   StreamReading capture(const std::vector<std::string>& earlier_fixes, std::size_t bottleneck, const std::string& stream,
                         double from_s, double to_s, double onset_s, const std::string& frame);
+  StreamReading capture(const CaptureWanted& c) {
+    return capture(c.earlier_fixes, c.bottleneck, c.stream, c.from_s, c.to_s, c.onset_s, c.frame);
+  }
   // Simulates what `needs` lists and is not cached yet on `workers` threads
   // (grading_workers(): PERFLOOP_THREADS or every core), sharing what the
   // runs share: one run up to each fix, forked from there. Everything asked
@@ -91,6 +108,10 @@ class LoopSession {
   WhatIfRuns runs_;
   std::unique_ptr<EnforceReplay> replay_;
   std::map<std::vector<std::string>, FixOutcome> outcomes_;
+  using CaptureKey = std::tuple<std::vector<std::string>, std::size_t, std::string, double, double, double, std::string>;
+  // Empty for arguments that cannot be a key (a NaN is equal to nothing).
+  static std::optional<CaptureKey> capture_key(const CaptureWanted& c);
+  std::map<CaptureKey, StreamReading> captures_;
 };
 
 // How far a run must go for a capture that ends at `to_s` (a learner's

@@ -18,8 +18,37 @@ int grading_workers() {
 
 RunPool::RunPool(int workers) : workers_(std::max(1, workers)) {}
 
+RunPool::~RunPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // run_all() never came (the caller threw): what has not started never
+    // will, nor what the running jobs queue.
+    queue_.clear();
+    abandoned_ = true;
+  }
+  join_helpers();
+}
+
+void RunPool::start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!helpers_.empty() || workers_ < 2) return;
+  caller_queuing_ = true;
+  for (int i = 1; i < workers_; ++i) helpers_.emplace_back(&RunPool::work, this);
+}
+
+void RunPool::join_helpers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    caller_queuing_ = false;
+    changed_.notify_all();
+  }
+  for (auto& t : helpers_) t.join();
+  helpers_.clear();
+}
+
 void RunPool::submit(std::function<void()> job, Priority priority) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (abandoned_) return;
   queue_.push_back({priority, submitted_++, std::move(job)});
   std::push_heap(queue_.begin(), queue_.end());
   changed_.notify_one();
@@ -29,7 +58,7 @@ void RunPool::submit(std::function<void()> job, Priority priority) {
 void RunPool::work() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    changed_.wait(lock, [&] { return !queue_.empty() || running_ == 0; });
+    changed_.wait(lock, [&] { return !queue_.empty() || (running_ == 0 && !caller_queuing_); });
     if (queue_.empty()) {
       changed_.notify_all();  // the others are waiting for the same news
       return;
@@ -64,11 +93,17 @@ void RunPool::run_all() {
       std::lock_guard<std::mutex> lock(mutex_);
       any = !queue_.empty();
     }
-    if (any) {
-      std::vector<std::thread> helpers;
-      for (int i = 1; i < workers_; ++i) helpers.emplace_back(&RunPool::work, this);
+    {
+      // start()'s helpers, if any, may leave once the queue is dry.
+      std::lock_guard<std::mutex> lock(mutex_);
+      caller_queuing_ = false;
+      changed_.notify_all();
+    }
+    if (any || !helpers_.empty()) {
+      if (helpers_.empty())
+        for (int i = 1; i < workers_; ++i) helpers_.emplace_back(&RunPool::work, this);
       work();
-      for (auto& t : helpers) t.join();
+      join_helpers();
     }
     std::vector<std::function<void()>> finishers;
     {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace perfloop {
@@ -26,6 +27,8 @@ class RunPool {
   enum class Priority { Chain = 0, Independent = 1 };
 
   explicit RunPool(int workers = grading_workers());
+  // Waits for the jobs that started (start()'s helpers), drops the rest.
+  ~RunPool();
   RunPool(const RunPool&) = delete;
   RunPool& operator=(const RunPool&) = delete;
 
@@ -33,6 +36,11 @@ class RunPool {
   // Queues a job; a running job may queue more. Jobs of one priority start
   // in the order they were queued.
   void submit(std::function<void()> job, Priority priority = Priority::Independent);
+  // Starts the helper threads now, on the jobs queued so far and those
+  // queued later: the caller plans the rest of the work (Lua, on its own
+  // thread) while the first runs simulate, and joins in with run_all().
+  // Without it the helpers start in run_all(). Nothing to start with one worker.
+  void start();
   // Runs on the thread that calls run_all(), after every job is done, in
   // the order given: where results leave their slots for the caches.
   void then(std::function<void()> finisher);
@@ -57,6 +65,7 @@ class RunPool {
     }
   };
   void work();
+  void join_helpers();
 
   int workers_;
   std::mutex mutex_;
@@ -66,6 +75,11 @@ class RunPool {
   std::uint64_t submitted_ = 0;
   int running_ = 0;
   int jobs_done_ = 0;
+  // While the caller may still queue jobs before run_all(), a helper with
+  // nothing to do waits rather than leaves.
+  bool caller_queuing_ = false;
+  bool abandoned_ = false;
+  std::vector<std::thread> helpers_;
 };
 
 }  // namespace perfloop

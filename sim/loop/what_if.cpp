@@ -130,6 +130,7 @@ struct PrefetchNode {
   bool fresh = false;                 // started here, not found in the cache
   SimTime through = 0;                // kToTheEnd, or a time
   std::vector<PrefetchNode*> children;
+  std::vector<std::function<void(const Simulation&)>> reached;  // the wanted runs' hooks
   bool done = false;
 };
 
@@ -156,6 +157,7 @@ void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
       const SimTime through = n == w.fixes.size() ? w.through : fix_time(n) - 1;
       if (auto it = nodes.find(fixes); it != nodes.end()) {
         it->second.through = further(it->second.through, through);
+        if (n == w.fixes.size() && w.reached) it->second.reached.push_back(w.reached);
         continue;
       }
       const auto cached = cache_.find(fixes);
@@ -168,6 +170,7 @@ void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
       PrefetchNode node;
       node.fixes = fixes;
       node.through = through;
+      if (n == w.fixes.size() && w.reached) node.reached.push_back(w.reached);
       node.fresh = cached == cache_.end();
       if (node.fresh) {
         try {
@@ -212,18 +215,48 @@ void WhatIfRuns::prefetch(const std::vector<Wanted>& wanted, RunPool& pool) {
     std::shared_ptr<Prefetch> state;
     RunPool* pool;
     PrefetchNode* node;
+    bool rest = false;  // the rest of a run whose forks went on without it
     void operator()() const {
       Entry& e = *state->entry_of.at(node);
-      runs->advance(e, node->fixes.size(), node->through, [&](const Simulation& paused) {
+      if (rest) {
+        // The copy to keep for later forks, then as far as wanted.
+        e.paused = std::make_unique<Simulation>(e.sim->fork());
+        runs->advance(e, node->fixes.size(), node->through);
+        finish(e);
+        return;
+      }
+      const std::size_t n = node->fixes.size();
+      const SimTime end = e.sim->duration();
+      const SimTime target = node->through == kToTheEnd ? end : std::min(node->through, end);
+      if (!node->children.empty() && !e.paused && runs->pauses_for_next(n, end) && target >= runs->fix_time(n) - 1) {
+        // Where advance() would pause: the forks are made from the run
+        // itself (the copy it keeps is the same state), and this thread goes
+        // straight on with the first, the longest chain; the copy and the
+        // rest of this run are a job for another worker.
+        e.sim->run_until(runs->fix_time(n) - 1);
+        for (PrefetchNode* child : node->children)
+          state->entry_of.at(child)->sim = runs->fork_with_fix(*e.sim, child->fixes, child->with);
+        pool->submit(Job{runs, state, pool, node, true}, RunPool::Priority::Chain);
+        for (std::size_t i = 1; i < node->children.size(); ++i)
+          pool->submit(Job{runs, state, pool, node->children[i]}, RunPool::Priority::Chain);
+        Job{runs, state, pool, node->children.front()}();
+        return;
+      }
+      runs->advance(e, n, node->through, [&](const Simulation& paused) {
         // The forks start now, while this run goes on.
         for (PrefetchNode* child : node->children) {
           state->entry_of.at(child)->sim = runs->fork_with_fix(paused, child->fixes, child->with);
           pool->submit(Job{runs, state, pool, child}, RunPool::Priority::Chain);
         }
       });
+      finish(e);
+    }
+    void finish(const Entry& e) const {
+      for (const auto& reached : node->reached) reached(*e.sim);
       node->done = true;
     }
   };
+
   for (PrefetchNode* root : roots) pool.submit(Job{this, state, &pool, root}, RunPool::Priority::Chain);
   pool.then([this, state] {
     for (auto& [fixes, node] : state->nodes) {

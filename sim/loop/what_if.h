@@ -42,6 +42,10 @@ class WhatIfRuns {
   struct Wanted {
     std::vector<std::string> fixes;
     SimTime through = kToTheEnd;  // run_through()'s t; the prefixes go as far as their forks need
+    // Called on the simulating thread once the run has gone at least as
+    // far as `through` (perhaps further): to read it there, in parallel
+    // with the runs still going. Not called for a run prefetch leaves to run().
+    std::function<void(const Simulation&)> reached = {};
   };
   static constexpr SimTime kToTheEnd = -1;
   // Queues on `pool` every wanted run not yet cached (and their shorter

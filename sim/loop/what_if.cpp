@@ -42,14 +42,9 @@ void WhatIfRuns::advance(Entry& e, std::size_t fixes, SimTime t,
 
 std::unique_ptr<Simulation> WhatIfRuns::fork_with_fix(const Simulation& parent, const std::vector<std::string>& fixes,
                                                       const PlannedRun& with) const {
-  auto sim = std::make_unique<Simulation>(parent.fork());
-  const SimTime lands = fix_time(fixes.size() - 1);
-  // Everything from here on follows the plan with this fix: the fix's own
+  // Everything from the fix on follows the plan with it: the fix's own
   // change, and later timeline changes rebuilt with the fix in place.
-  sim->cancel_stages_from(lands);
-  for (const Stage& stage : with.plan.stages)
-    if (stage.at >= lands) sim->add_stage(stage, with.plan.models[static_cast<std::size_t>(stage.model)]);
-  return sim;
+  return std::make_unique<Simulation>(fork_onto_plan(parent, fix_time(fixes.size() - 1), with));
 }
 
 void WhatIfRuns::evict() {

@@ -119,21 +119,31 @@ SaveTarget save_target(const PlayOptions& options) {
   return target;
 }
 
-// Saves one graded attempt, saying where on stderr; false (said) when it could not.
-bool save_graded(const std::string& dir, const std::string& id, const nlohmann::json& json) {
-  std::string saved, error;
-  std::vector<std::string> recovered;
+// One graded attempt saved (or not): what to tell once the result is printed.
+struct Saved {
+  std::string path;
+  std::string error;
+  std::vector<std::string> recovered;  // interrupted saves found whole and put in place
+};
+
+Saved save_graded(const std::string& dir, const std::string& id, const nlohmann::json& json) {
+  Saved saved;
   try {
-    saved = save_attempt(dir, id, json, &recovered);
+    saved.path = save_attempt(dir, id, json, &saved.recovered);
   } catch (const std::exception& e) {
-    error = e.what();
+    saved.error = e.what();
   }
-  for (const auto& line : recovered) std::cerr << "perfloop: " << terminal_line(line) << "\n";
-  if (!error.empty()) {
-    fail("could not save the attempt: " + error);
+  return saved;
+}
+
+// Says on stderr what the save did; false when it failed.
+bool report_saved(const Saved& saved) {
+  for (const auto& line : saved.recovered) std::cerr << "perfloop: " << terminal_line(line) << "\n";
+  if (!saved.error.empty()) {
+    fail("could not save the attempt: " + saved.error);
     return false;
   }
-  std::cerr << "perfloop: saved " << terminal_line(saved) << "\n";
+  std::cerr << "perfloop: saved " << terminal_line(saved.path) << "\n";
   return true;
 }
 
@@ -159,7 +169,7 @@ int play_folder(const PlayOptions& options, LoopSession& session, const std::str
   const SaveTarget target = save_target(options);
   nlohmann::json out = {{"scenario", id}, {"results", nlohmann::json::array()}, {"problems", problems}};
   std::string text;
-  bool saved_all = target.problem.empty();
+  std::vector<Saved> saves;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const nlohmann::json json = play_result_json(results[i]);
     out["results"].push_back({{"file", graded_files[i]}, {"result", json}});
@@ -168,9 +178,12 @@ int play_folder(const PlayOptions& options, LoopSession& session, const std::str
     std::snprintf(line, sizeof line, "%-32s %5.1f / 100 (%s)%s\n", terminal_line(name, 80).c_str(), results[i].total,
                   results[i].grade.c_str(), results[i].complete ? "" : ", partial answers");
     text += line;
-    if (!target.dir.empty() && target.problem.empty()) saved_all = save_graded(target.dir, id, json) && saved_all;
+    if (!target.dir.empty() && target.problem.empty()) saves.push_back(save_graded(target.dir, id, json));
   }
+  // Saved first, then printed, then told: as for one file.
   std::cout << (options.json ? json_text(out) + "\n" : text) << std::flush;
+  bool saved_all = target.problem.empty();
+  for (const Saved& saved : saves) saved_all = report_saved(saved) && saved_all;
   for (const auto& problem : problems) std::cerr << "perfloop: " << terminal_line(problem) << "\n";
   if (!target.problem.empty()) return fail("could not save the attempts: " + target.problem);
   return problems.empty() && saved_all ? 0 : 2;
@@ -196,10 +209,14 @@ int run_play(const PlayOptions& options) {
       std::cout << printed << std::flush;
       return fail("could not save the attempt: " + target.problem);
     }
+    if (target.dir.empty()) {
+      std::cout << printed;
+      return 0;
+    }
+    const Saved saved = save_graded(target.dir, id, json);
     // A result that cannot be saved is still printed: the grading is not lost.
     std::cout << printed << std::flush;
-    if (target.dir.empty()) return 0;
-    if (!save_graded(target.dir, id, json)) return 2;
+    if (!report_saved(saved)) return 2;
     // What interrupted saves left, by name: the other attempts are not read.
     for (const auto& problem : leftover_problems(target.dir))
       std::cerr << "perfloop: " << terminal_line(problem) << "\n";

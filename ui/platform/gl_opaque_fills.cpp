@@ -3,6 +3,8 @@
 #define GL_GLEXT_PROTOTYPES 1  // the framebuffer objects of OpenGL 3, exported by libGL
 #include <GLFW/glfw3.h>
 #include <GL/glext.h>
+
+#include "ui/platform/gl_shader.h"
 #include <imgui.h>
 
 #include <initializer_list>
@@ -35,7 +37,7 @@ struct OpaqueFills {
         "#version 130\n"
         "in vec4 Frag_Color;\nout vec4 Out_Color;\n"
         "void main() { Out_Color = Frag_Color; }\n";
-    const GLuint vs = compile(GL_VERTEX_SHADER, vertex), fs = compile(GL_FRAGMENT_SHADER, fragment);
+    const GLuint vs = compile_shader(GL_VERTEX_SHADER, vertex), fs = compile_shader(GL_FRAGMENT_SHADER, fragment);
     if (!vs || !fs) {
       if (vs) glDeleteShader(vs);
       if (fs) glDeleteShader(fs);
@@ -56,17 +58,6 @@ struct OpaqueFills {
     if (!linked) return false;
     projection = glGetUniformLocation(program, "ProjMtx");
     return projection >= 0;
-  }
-
-  static GLuint compile(GLenum type, const char* source) {
-    const GLuint shader = glCreateShader(type);
-    glShaderSource(shader, 1, &source, nullptr);
-    glCompileShader(shader);
-    GLint ok = 0;
-    glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-    if (ok) return shader;
-    glDeleteShader(shader);
-    return 0;
   }
 
   void release() {

@@ -4,6 +4,8 @@
 #include <GLFW/glfw3.h>
 #include <GL/glext.h>
 
+#include "ui/platform/gl_shader.h"
+
 namespace perfloop::ui {
 
 namespace {
@@ -27,7 +29,7 @@ struct TextureCopyProgram {
         "uniform sampler2D Texture;\n"
         "in vec2 Frag_UV;\nout vec4 Out_Color;\n"
         "void main() { Out_Color = texture(Texture, Frag_UV); }\n";
-    const GLuint vs = compile(GL_VERTEX_SHADER, vertex), fs = compile(GL_FRAGMENT_SHADER, fragment);
+    const GLuint vs = compile_shader(GL_VERTEX_SHADER, vertex), fs = compile_shader(GL_FRAGMENT_SHADER, fragment);
     if (vs && fs) {
       program = glCreateProgram();
       glAttachShader(program, vs);
@@ -54,17 +56,6 @@ struct TextureCopyProgram {
     glBindVertexArray(0);
     glBindBuffer(GL_ARRAY_BUFFER, 0);
     return true;
-  }
-
-  static GLuint compile(GLenum type, const char* source) {
-    const GLuint shader = glCreateShader(type);
-    glShaderSource(shader, 1, &source, nullptr);
-    glCompileShader(shader);
-    GLint ok = 0;
-    glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-    if (ok) return shader;
-    glDeleteShader(shader);
-    return 0;
   }
 
   void release() {

@@ -15,6 +15,8 @@
 #include "ui/platform/theme.h"
 #include "ui/widgets/widget_flame.h"
 
+#include "headless_imgui.h"
+
 using namespace perfloop::ui;
 
 TEST_CASE("a texture stands in for a nearby span, stretched and moved along the width", "[layers]") {
@@ -93,21 +95,10 @@ class KeepingRenderer : public LayerRenderer {
 };
 
 struct Context {
-  Context() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 900);
-    apply_theme(1.0f);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    set_layer_renderer(&renderer);
-  }
+  Context() { set_layer_renderer(&renderer); }
   ~Context() {
     set_layer_renderer(nullptr);
     reset_layers();
-    ImGui::DestroyContext();
   }
 
   // One frame with the flame graph; how its layer was served.
@@ -125,6 +116,7 @@ struct Context {
     return take_layer_counts();
   }
 
+  HeadlessImGui imgui;  // first made, last gone: the renderer is let go before the context
   KeepingRenderer renderer;
 };
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -22,10 +23,11 @@ std::int64_t now_ns() {
 }
 
 std::string last_line(const std::string& text) {
-  std::size_t end = text.find_last_not_of("\r\n");
+  const std::size_t end = text.find_last_not_of("\r\n");
   if (end == std::string::npos) return {};
-  const std::size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  const std::size_t newline = text.rfind('\n', end);
+  const std::size_t start = newline == std::string::npos ? 0 : newline + 1;
+  return text.substr(start, end + 1 - start);
 }
 
 }  // namespace

@@ -97,7 +97,6 @@ CardTimes time_quiz_cards(int cards) {
   return t;
 }
 
-
 // The app's own figures, each from a child `perfloop gui` on the display this
 // process has (a launch is timed from the spawn, loader and all). Settings,
 // data and attempts go to a folder of their own, so the learner's stay as they are.

@@ -1,5 +1,6 @@
 #include "ui/panels/gui_bench.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -150,12 +151,12 @@ bool note_launch_frame(LaunchTimes& t, const AppState& state, bool settled) {
   const std::int64_t now = steady_ns();
   if (t.first_frame_ns == 0) t.first_frame_ns = now;
   // Useful: the panel shows the scenario's own figures, not a placeholder.
-  // On Observe that is the headline chart with at least one closed window.
+  // On Observe that is the headline chart (the endpoint chosen, else the
+  // first) with at least one closed window.
   if (t.useful_ns == 0) {
-    const int e = state.run.endpoint_index(state.play.observe.endpoint);
-    const bool chart = e >= 0 && !state.run.series[static_cast<std::size_t>(e)].empty();
-    const bool any_series = !state.run.series.empty() && !state.run.series.front().empty();
-    if (state.view.ready && (chart || any_series)) t.useful_ns = now;
+    const int e = std::max(0, state.run.endpoint_index(state.play.observe.endpoint));
+    const bool chart = static_cast<std::size_t>(e) < state.run.series.size() && !state.run.series[static_cast<std::size_t>(e)].empty();
+    if (state.view.ready && chart) t.useful_ns = now;
   }
   if (settled && t.useful_ns != 0) t.complete_ns = now;
   return t.complete_ns != 0;

@@ -301,9 +301,7 @@ int run_gui(const GuiOptions& options) {
         }
         if (state.step == LoopStep::Fix && !applied) {
           state.play.fix.id = fix_to_apply(state);
-          std::vector<std::string> fixes = fixes_before(state.play, state.view.build.get());
-          fixes.push_back(state.play.fix.id);
-          state.worker.start(state.scenario_path, state.seed, fixes, state.params);
+          apply_fix(state, state.play.fix.id);
           applied = true;
         }
         // Profile's graph, new, is first drawn, kept and zoomed a step in and

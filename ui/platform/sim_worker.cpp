@@ -66,13 +66,16 @@ struct SimWorker::Checkpoints {
   std::vector<std::shared_ptr<const Checkpoint>> kept;  // oldest first
   std::atomic<std::size_t> resumed{0};
 
+  static bool same_scenario(const Checkpoint& c, const std::string& path, std::uint64_t seed, const ParamValues& params) {
+    return c.path == path && c.seed == seed && c.params == params;
+  }
   // The run with `fixes` but its last, paused before that one lands.
   std::shared_ptr<const Checkpoint> find(const std::string& path, std::uint64_t seed, const ParamValues& params,
                                          const std::vector<std::string>& fixes) {
     if (fixes.empty()) return nullptr;
     std::lock_guard<std::mutex> lock(mutex);
     for (const auto& c : kept)
-      if (c->path == path && c->seed == seed && c->params == params && c->fixes.size() + 1 == fixes.size() &&
+      if (same_scenario(*c, path, seed, params) && c->fixes.size() + 1 == fixes.size() &&
           std::equal(c->fixes.begin(), c->fixes.end(), fixes.begin()))
         return c;
     return nullptr;
@@ -81,8 +84,8 @@ struct SimWorker::Checkpoints {
     std::lock_guard<std::mutex> lock(mutex);
     kept.erase(std::remove_if(kept.begin(), kept.end(),
                               [&](const auto& c) {
-                                return c->path == checkpoint->path && c->seed == checkpoint->seed &&
-                                       c->params == checkpoint->params && c->fixes == checkpoint->fixes;
+                                return same_scenario(*c, checkpoint->path, checkpoint->seed, checkpoint->params) &&
+                                       c->fixes == checkpoint->fixes;
                               }),
                kept.end());
     kept.push_back(std::move(checkpoint));

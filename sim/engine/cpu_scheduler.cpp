@@ -11,6 +11,7 @@ constexpr double kFinishSlack = 1e-3;
 
 void CpuScheduler::reset(int cores, std::size_t max_jobs) {
   cores_ = cores;
+  shared_rates_.clear();
   stopped_ = false;
   now_ = 0;
   v_ = 0.0;
@@ -30,6 +31,13 @@ void CpuScheduler::grow(std::size_t max_jobs) {
   start_.resize(max_jobs, 0.0);
   heap_.reserve(max_jobs);
   active_.reserve(max_jobs);
+}
+
+[[gnu::noinline]] void CpuScheduler::grow_shared_rates(std::size_t n) {
+  const std::size_t from = shared_rates_.size();
+  shared_rates_.resize(std::max(n + 1, 2 * from));
+  for (std::size_t i = from; i < shared_rates_.size(); ++i)
+    shared_rates_[i] = i == 0 ? 0.0 : static_cast<double>(cores_) / static_cast<double>(i);
 }
 
 void CpuScheduler::collect_finished(std::vector<std::uint32_t>& done) {

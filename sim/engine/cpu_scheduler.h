@@ -30,6 +30,7 @@ class CpuScheduler {
 
   void reset(int cores, std::size_t max_jobs);
   void set_cores(int cores) {
+    if (cores != cores_) shared_rates_.clear();
     cores_ = cores;
     update_rate();
   }
@@ -58,7 +59,7 @@ class CpuScheduler {
   SimTime next_completion() const {
     if (heap_.empty() || rate_ <= 0.0) return -1;
     const double remaining = std::max(0.0, heap_.front().v - v_);
-    return now_ + static_cast<SimTime>(std::ceil(rate_ == 1.0 ? remaining : remaining / rate_));
+    return now_ + ceil_ns(rate_ == 1.0 ? remaining : remaining / rate_);
   }
 
   void set_stopped(bool stopped) {
@@ -79,6 +80,13 @@ class CpuScheduler {
     std::uint32_t job;
   };
   static bool sooner(const Finish& a, const Finish& b) { return a.v < b.v || (a.v == b.v && a.job < b.job); }
+  // std::ceil for a non-negative count of nanoseconds, inline: x86-64's
+  // baseline has no rounding instruction, so std::ceil is a call into libm
+  // on every CPU job. Exact for all doubles below 2^63.
+  static SimTime ceil_ns(double x) {
+    const auto whole = static_cast<SimTime>(x);
+    return static_cast<double>(whole) < x ? whole + 1 : whole;
+  }
   // The rate and busy cores change only with the runnable set, the cores or
   // a pause, so they are worked out then rather than at every advance.
   void update_rate() {
@@ -88,9 +96,18 @@ class CpuScheduler {
       busy_cores_ = 0;
       return;
     }
-    rate_ = n <= cores_ ? 1.0 : static_cast<double>(cores_) / static_cast<double>(n);
+    rate_ = n <= cores_ ? 1.0 : shared_rate(n);
     busy_cores_ = std::min(cores_, n);
   }
+  // cores / n for n runnable jobs over the cores: the same division, done
+  // once per n (and again after the cores change) instead of at every
+  // submit and finish of a saturated CPU.
+  double shared_rate(int n) {
+    const auto i = static_cast<std::size_t>(n);
+    if (i >= shared_rates_.size()) grow_shared_rates(i);
+    return shared_rates_[i];
+  }
+  void grow_shared_rates(std::size_t n);
   void heap_push(Finish f) {
     heap_.push_back(f);
     std::size_t i = heap_.size() - 1;
@@ -115,6 +132,7 @@ class CpuScheduler {
   std::vector<std::uint32_t> active_;
   std::vector<std::uint32_t> position_;  // index in active_ per job
   std::vector<double> start_;            // V at submit per job
+  std::vector<double> shared_rates_;     // [n]: cores_ / n, for n up to the most runnable so far
 };
 
 }  // namespace perfloop

@@ -4,6 +4,10 @@
 
 namespace perfloop {
 
+// Priority 101, the first a program may use: initialised before any other
+// global's constructor could draw a normal.
+__attribute__((init_priority(101))) const NormalQuantiles kNormalQuantiles;
+
 NormalQuantiles::NormalQuantiles() {
   for (int i = 1; i < kSize; ++i) {
     const double p = static_cast<double>(i) / kSize;

@@ -105,10 +105,10 @@ struct NormalQuantiles {
   NormalQuantiles();
 };
 
-inline const NormalQuantiles& normal_quantiles() {
-  static const NormalQuantiles table;
-  return table;
-}
+// Built before main, ahead of other globals (rng.cpp): a function-local
+// static would make every normal draw check its guard first.
+extern const NormalQuantiles kNormalQuantiles;
+inline const NormalQuantiles& normal_quantiles() { return kNormalQuantiles; }
 
 inline double RngStream::standard_normal(std::uint64_t a, std::uint64_t b) const {
   // Inverse-CDF sampling with linear interpolation between table points: one

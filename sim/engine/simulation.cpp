@@ -71,6 +71,7 @@ Simulation::Simulation(const RunPlan& plan)
   arrival_sequence_ = RngSequence(RngStream(seed_, "arrivals"));
 
   for (const auto& model : models_) max_slots_ = std::max(max_slots_, slots_needed(*model));
+  model_ = models_[0].get();
   cpu_.reset(models_[0]->service.cores, 0);
   grow_slots(std::min<std::size_t>(max_slots_, kInitialSlots));
   lock_state_.resize(locks_.names.size());
@@ -203,7 +204,7 @@ void Simulation::handle(const Event& e) {
     case EventKind::WindowClose: {
       advance_cpu();
       flush_traces();
-      const WindowStats& window = recorder_.close_window(now_, *models_[current_model_]);
+      const WindowStats& window = recorder_.close_window(now_, *model_);
       if (listener_) listener_->on_window(*this, window);
       if (now_ < duration_) events_.push({std::min(now_ + window_, duration_), 0, EventKind::WindowClose});
       break;
@@ -219,7 +220,7 @@ void Simulation::handle(const Event& e) {
 // each kept with probability rate(t) / peak.
 void Simulation::schedule_next_arrival() {
   arrival_due_ = -1;
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   if (model.max_rate_per_ns <= 0.0) return;
   const double mean_gap = 1.0 / model.max_rate_per_ns;
   const double peak_factor = model.peak_factor;
@@ -243,7 +244,7 @@ void Simulation::on_arrival() {
   const std::uint64_t id = arrivals_++;
   recorder_.on_arrival();
   schedule_next_arrival();
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
 
   const RngStream rng = request_stream_.child(id);
   const double pick = model.share_cdf.size() > 1 ? rng.uniform(1) : 0.0;  // one endpoint: no choice to draw
@@ -299,7 +300,7 @@ void Simulation::start_request(std::int32_t slot) {
 // Background jobs run on a grid (start, start + every, ...) that a model
 // change keeps: the new model's jobs resume at their next point from now.
 void Simulation::schedule_background() {
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   for (std::size_t i = 0; i < model.background.size(); ++i) {
     const BackgroundProgram& job = model.background[i];
     SimTime at = job.start_ns;
@@ -310,7 +311,7 @@ void Simulation::schedule_background() {
 
 void Simulation::on_background(std::uint32_t slot_bits) {
   if ((slot_bits >> 8) != (background_generation_ & 0xffffffu)) return;  // from a model no longer in force
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   const std::size_t index = slot_bits & 0xffu;
   if (index >= model.background.size()) return;
   const BackgroundProgram& job = model.background[index];
@@ -469,7 +470,7 @@ double gamma_draw(const RngStream& rng, std::uint64_t uid, double shape) {
       case OpKind::LockAcquire: {
         Lock& lock = lock_state_[op.lock];
         ++r.pc;
-        if (lock.held < models_[current_model_]->permits(op.lock)) {
+        if (lock.held < model_->permits(op.lock)) {
           ++lock.held;
           break;
         }
@@ -487,7 +488,7 @@ double gamma_draw(const RngStream& rng, std::uint64_t uid, double shape) {
         // The permit passes to the first waiter, unless the lock was resized
         // below the holders it has: then it is given back.
         const std::int32_t next = lock.head;
-        if (next >= 0 && lock.held <= models_[current_model_]->permits(op.lock)) {
+        if (next >= 0 && lock.held <= model_->permits(op.lock)) {
           lock.head = requests_[next].next_waiter;
           if (lock.head < 0) lock.tail = -1;
           events_.push({now_, static_cast<std::uint32_t>(next), EventKind::OpDone});
@@ -550,7 +551,7 @@ void Simulation::submit_cpu(std::int32_t slot) {
   cpu_.submit(static_cast<std::uint32_t>(slot), demand);
   reschedule_cpu();
 
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   if (model.gc_trigger_bytes > 0 && alloc > 0) {
     alloc_since_gc_ += alloc;
     if (alloc_since_gc_ >= model.gc_trigger_bytes) {
@@ -574,7 +575,7 @@ void Simulation::advance_cpu() {
   if (iv.busy_cores == 0) return;
   const double busy = static_cast<double>(iv.busy_cores);
   const double end_clock = cpu_clock_ns_ + busy * static_cast<double>(dt);
-  const auto period = static_cast<double>(models_[current_model_]->profile_period_ns);
+  const auto period = static_cast<double>(model_->profile_period_ns);
   const auto runnable = static_cast<std::size_t>(cpu_.runnable());
   while (next_sample_at_ns_ < end_clock) {
     const double offset = (next_sample_at_ns_ - cpu_clock_ns_) / busy;
@@ -607,7 +608,7 @@ void Simulation::on_cpu_next() {
 }
 
 [[gnu::noinline]] void Simulation::start_gc_pause(std::int64_t cycles) {
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   const bool pauses = model.stw_pause_ns > 0 && !cpu_.stopped();  // a pause already running absorbs this one
   recorder_.on_gc_cycles(cycles, pauses ? model.stw_pause_ns : 0);
   if (!pauses) return;
@@ -647,7 +648,7 @@ void Simulation::complete(std::int32_t slot) {
   done.phase = r.phase;
   done.latency = latency;
   done.error = r.error || timed_out;
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   done.slo_bad = done.error || (r.endpoint == model.slo_endpoint && latency > model.slo_threshold_ns);
   done.reason = timed_out ? FailReason::Timeout : FailReason::Downstream;
   done.queries = r.queries;
@@ -686,7 +687,7 @@ void Simulation::release_worker() {
 // has already given up is dropped as it reaches the front: servers notice a
 // closed connection only when they read from it.
 void Simulation::start_queued() {
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   while (workers_busy_ < model.service.workers && worker_queue_.length > 0) {
     const std::int32_t next = pop_front(worker_queue_, requests_);
     const Request& q = requests_[next];
@@ -792,9 +793,10 @@ void Simulation::apply_stage(std::uint32_t index) {
 }
 
 void Simulation::switch_model(int model_index) {
-  const CompiledModel& before = *models_[current_model_];
+  const CompiledModel& before = *model_;
   current_model_ = model_index;
-  const CompiledModel& after = *models_[current_model_];
+  model_ = models_[static_cast<std::size_t>(current_model_)].get();
+  const CompiledModel& after = *model_;
   cpu_.set_cores(after.service.cores);
   reschedule_cpu();
   if (!same_load(before.load, after.load)) {
@@ -814,7 +816,7 @@ void Simulation::switch_model(int model_index) {
 }
 
 void Simulation::grant_lock_waiters() {
-  const CompiledModel& model = *models_[current_model_];
+  const CompiledModel& model = *model_;
   for (std::size_t id = 0; id < lock_state_.size(); ++id) {
     Lock& lock = lock_state_[id];
     while (lock.head >= 0 && lock.held < model.permits(static_cast<int>(id))) {

@@ -66,7 +66,7 @@ class Simulation {
   std::uint64_t completed_requests() const { return recorder_.completed(); }
   std::uint64_t arrivals() const { return arrivals_; }
   std::uint64_t events_processed() const { return events_processed_; }
-  const CompiledModel& current_model() const { return *models_[current_model_]; }
+  const CompiledModel& current_model() const { return *model_; }
   // The model in force at time t (by the stages that applied by then).
   const CompiledModel& model_at(SimTime t) const;
   const std::vector<std::string>& lock_names() const { return locks_.names; }
@@ -168,6 +168,9 @@ class Simulation {
   LockTable locks_;
   std::vector<std::shared_ptr<const CompiledModel>> models_;
   int current_model_ = 0;
+  // models_[current_model_], read on every event; models are shared and never
+  // move, so the pointer stays good when models_ grows or the run is forked.
+  const CompiledModel* model_ = nullptr;
   std::vector<Stage> stages_;
 
   RngStream request_stream_;

@@ -109,6 +109,7 @@ TEST_CASE("the /checkout incident, played through all eight steps by real input"
   ui.click("enforce.gate.upstream-runbook");
   ui.click("enforce.commit");
   REQUIRE(ui.wait_for("enforce.next", 120));
+  REQUIRE(ui.wait_for("enforce.replay", 120));  // the screenshot is of the replay, which a busy machine takes a while over
   ui.key("F12");
   const std::string enforce_png = screenshot((work / "shots").string(), "perfloop-enforce");
   REQUIRE_FALSE(enforce_png.empty());

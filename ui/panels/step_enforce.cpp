@@ -278,12 +278,14 @@ void draw_enforce_step(AppState& state) {
     if (!was_done && state.play.answers.enforce) state.step = LoopStep::Enforce;
     return;
   }
-  draw_replay(state);
+  // Above the replay, not under it: the replay arrives a moment later and
+  // would push the button down from under a pointer already on its way.
   if (!state.play.finished && state.play.reached == LoopStep::MoveOn) {
     if (ImGui::Button("Next: Move on")) state.step = LoopStep::MoveOn;
     mark_control("enforce.next");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open Move on: look at the profile after the fix (key 8)");
   }
+  draw_replay(state);
 }
 
 }  // namespace perfloop::ui
